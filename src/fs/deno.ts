@@ -1,0 +1,143 @@
+/**
+ * The storage adapter on Deno's own file APIs.
+ *
+ * @module
+ */
+
+import type { AtomicWriteOptions, FileStat, FileSystem, ListOptions } from "./types.ts";
+import { isTemporaryName, temporaryPathFor } from "./_temp.ts";
+import { isNotFound } from "./_errors.ts";
+
+/**
+ * A {@linkcode FileSystem} on `Deno.readFile`, `Deno.writeFile`,
+ * `Deno.rename` and friends; the default in Deno. It needs only
+ * `--allow-read` and `--allow-write` for the bucket's directory.
+ *
+ * @example Atomic write and read back
+ * ```ts
+ * import { DenoFileSystem } from "@bucketcache/bucketcache";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const fs = new DenoFileSystem();
+ * await fs.writeFileAtomic(`${dir}/a.bin`, new Uint8Array([7]));
+ * assert.deepEqual(await fs.readFile(`${dir}/a.bin`), new Uint8Array([7]));
+ * assert.equal(await fs.remove(`${dir}/a.bin`), true);
+ * assert.equal(await fs.remove(`${dir}/a.bin`), false);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class DenoFileSystem implements FileSystem {
+  /** `"deno"`. */
+  readonly name: string = "deno";
+
+  /** Reads a whole file, or `null` when it does not exist. */
+  async readFile(path: string): Promise<Uint8Array | null> {
+    try {
+      return await Deno.readFile(path);
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  /** Reads up to `length` bytes from the start of a file, or `null` when it does not exist. */
+  async readPrefix(path: string, length: number): Promise<Uint8Array | null> {
+    let file;
+    try {
+      file = await Deno.open(path, { read: true });
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+    try {
+      const bytes = new Uint8Array(length);
+      let filled = 0;
+      while (filled < length) {
+        const read = await file.read(bytes.subarray(filled));
+        if (read === null || read === 0) break;
+        filled += read;
+      }
+      return bytes.subarray(0, filled);
+    } finally {
+      file.close();
+    }
+  }
+
+  /** Writes to a unique temporary file, then renames it over `path`. */
+  async writeFileAtomic(
+    path: string,
+    data: Uint8Array,
+    options?: AtomicWriteOptions,
+  ): Promise<void> {
+    const temporary = temporaryPathFor(path);
+    try {
+      if (options?.fsync) {
+        const file = await Deno.open(temporary, { write: true, createNew: true });
+        try {
+          let written = 0;
+          while (written < data.byteLength) {
+            written += await file.write(data.subarray(written));
+          }
+          await file.sync();
+        } finally {
+          file.close();
+        }
+      } else {
+        await Deno.writeFile(temporary, data, { createNew: true });
+      }
+      await Deno.rename(temporary, path);
+    } catch (error) {
+      await Deno.remove(temporary).catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Removes a file; `false` when it was not there. */
+  async remove(path: string): Promise<boolean> {
+    try {
+      await Deno.remove(path);
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Lists file names in `dir`, streaming; temporary files only when asked. */
+  async *list(dir: string, options?: ListOptions): AsyncIterable<string> {
+    let entries;
+    try {
+      entries = Deno.readDir(dir);
+      // readDir is lazy: the first step is where "not found" shows.
+      const iterator = entries[Symbol.asyncIterator]();
+      let step = await iterator.next();
+      while (!step.done) {
+        const entry = step.value;
+        if (entry.isFile && (options?.includeTemporary || !isTemporaryName(entry.name))) {
+          yield entry.name;
+        }
+        step = await iterator.next();
+      }
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw error;
+    }
+  }
+
+  /** Size and modification time, or `null` when the file does not exist. */
+  async stat(path: string): Promise<FileStat | null> {
+    try {
+      const info = await Deno.stat(path);
+      return { size: info.size, mtimeMs: info.mtime?.getTime() ?? 0 };
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  /** Creates `path` and its parents. */
+  async mkdir(path: string): Promise<void> {
+    await Deno.mkdir(path, { recursive: true });
+  }
+}

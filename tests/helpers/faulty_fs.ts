@@ -1,0 +1,107 @@
+// A FileSystem wrapper that fails chosen operations, for fault-injection tests.
+
+import type { AtomicWriteOptions, FileStat, FileSystem, ListOptions } from "../../src/fs/types.ts";
+
+/** The operations a fault can be injected into. */
+export type FsOperation =
+  | "readFile"
+  | "readPrefix"
+  | "writeFileAtomic"
+  | "remove"
+  | "list"
+  | "stat"
+  | "mkdir";
+
+/** Error codes the wrapper produces, with the messages the runtimes use. */
+const MESSAGES: Record<string, string> = {
+  ENOSPC: "no space left on device",
+  EIO: "i/o error",
+  EACCES: "permission denied",
+};
+
+interface Fault {
+  code: string;
+  remaining: number;
+}
+
+/**
+ * Wraps a FileSystem; `fail(op, code)` makes the next call(s) of `op` reject
+ * with an error carrying `code`, as the runtime would. Calls are counted.
+ */
+export class FaultyFileSystem implements FileSystem {
+  readonly name: string;
+  readonly calls: Record<FsOperation, number> = {
+    readFile: 0,
+    readPrefix: 0,
+    writeFileAtomic: 0,
+    remove: 0,
+    list: 0,
+    stat: 0,
+    mkdir: 0,
+  };
+  readonly #faults = new Map<FsOperation, Fault>();
+
+  readonly inner: FileSystem;
+
+  constructor(inner: FileSystem) {
+    this.inner = inner;
+    this.name = `faulty(${inner.name})`;
+  }
+
+  /** Makes the next `times` calls of `operation` fail with `code` (Infinity: until `heal`). */
+  fail(operation: FsOperation, code: string, times = Infinity): this {
+    this.#faults.set(operation, { code, remaining: times });
+    return this;
+  }
+
+  /** Removes every injected fault. */
+  heal(): void {
+    this.#faults.clear();
+  }
+
+  #check(operation: FsOperation, path: string): void {
+    this.calls[operation]++;
+    const fault = this.#faults.get(operation);
+    if (!fault || fault.remaining <= 0) return;
+    fault.remaining--;
+    const error = new Error(
+      `${fault.code}: ${MESSAGES[fault.code] ?? "injected fault"}, ${operation} '${path}'`,
+    ) as Error & { code: string; path: string };
+    error.code = fault.code;
+    error.path = path;
+    throw error;
+  }
+
+  async readFile(path: string): Promise<Uint8Array | null> {
+    this.#check("readFile", path);
+    return await this.inner.readFile(path);
+  }
+  async readPrefix(path: string, length: number): Promise<Uint8Array | null> {
+    this.#check("readPrefix", path);
+    return await this.inner.readPrefix(path, length);
+  }
+  async writeFileAtomic(
+    path: string,
+    data: Uint8Array,
+    options?: AtomicWriteOptions,
+  ): Promise<void> {
+    this.#check("writeFileAtomic", path);
+    return await this.inner.writeFileAtomic(path, data, options);
+  }
+  async remove(path: string): Promise<boolean> {
+    this.#check("remove", path);
+    return await this.inner.remove(path);
+  }
+  async *list(dir: string, options?: ListOptions): AsyncIterable<string> {
+    this.#check("list", dir);
+    yield* this.inner.list(dir, options);
+  }
+  async stat(path: string): Promise<FileStat | null> {
+    this.#check("stat", path);
+    return await this.inner.stat(path);
+  }
+  async mkdir(path: string): Promise<void> {
+    this.#check("mkdir", path);
+    return await this.inner.mkdir(path);
+  }
+}
