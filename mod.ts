@@ -26,3 +26,5 @@ export { DenoFileSystem } from "./src/fs/deno.ts";
 export { NodeFileSystem } from "./src/fs/node.ts";
 export { MemoryFileSystem } from "./src/fs/memory.ts";
 export { defaultFileSystem } from "./src/fs/detect.ts";
+export type { DefaultKeyMakerOptions, KeyBytes, KeyMaker } from "./src/keys/keymaker.ts";
+export { DefaultKeyMaker, StreamingDefaultKeyMaker } from "./src/keys/keymaker.ts";

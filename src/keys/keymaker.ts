@@ -1,0 +1,150 @@
+/**
+ * Key makers: how a bucket turns a key value into bytes.
+ *
+ * @module
+ */
+
+import { KeyEncoder } from "./encode.ts";
+
+/** What a key maker may return: bytes at once, or chunks of them. */
+export type KeyBytes =
+  | Uint8Array
+  | Iterable<Uint8Array>
+  | AsyncIterable<Uint8Array>
+  | ReadableStream<Uint8Array>;
+
+/**
+ * Turns a key value into bytes. Equal keys must give equal bytes in every
+ * process and runtime; the bucket hashes them (SHA-256) into a file name.
+ * Implement this to key on your own terms.
+ *
+ * @example A key maker for string keys only
+ * ```ts
+ * import { Bucket, MemoryFileSystem, type KeyMaker } from "@bucketcache/bucketcache";
+ * import assert from "node:assert/strict";
+ *
+ * class StringKeyMaker implements KeyMaker {
+ *   makeKey(value: unknown): Uint8Array {
+ *     if (typeof value !== "string") throw new TypeError("keys must be strings");
+ *     return new TextEncoder().encode(value);
+ *   }
+ * }
+ * const bucket = new Bucket("/cache", { fs: new MemoryFileSystem(), keymaker: new StringKeyMaker() });
+ * await bucket.set("a", 1);
+ * assert.equal(await bucket.get("a"), 1);
+ * ```
+ */
+export interface KeyMaker {
+  /** Returns the bytes of `value`, at once or as chunks. */
+  makeKey(value: unknown): KeyBytes;
+}
+
+/** Options of {@linkcode DefaultKeyMaker} and {@linkcode StreamingDefaultKeyMaker}. */
+export interface DefaultKeyMakerOptions {
+  /**
+   * Order object keys, `Map` entries and `Set` members by their encoded bytes
+   * so insertion order does not change the key. Default `true`.
+   */
+  sortKeys?: boolean;
+}
+
+function readSortKeys(options: DefaultKeyMakerOptions | undefined, name: string): boolean {
+  if (options === undefined) return true;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${name} options must be an object such as { sortKeys: false }`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== "sortKeys") {
+      throw new TypeError(`Unknown ${name} option "${key}": the only option is sortKeys`);
+    }
+  }
+  if (options.sortKeys !== undefined && typeof options.sortKeys !== "boolean") {
+    throw new TypeError(`${name} option sortKeys must be true or false`);
+  }
+  return options.sortKeys ?? true;
+}
+
+/**
+ * The default key maker: a canonical, type-tagged byte encoding of any
+ * supported value (see the README's "Key encoding"). Values of different
+ * types never share a key (`1`, `"1"` and `1n` differ; so do `[1, 2]` and
+ * `new Set([1, 2])`), and with `sortKeys` the order of object keys and
+ * `Map`/`Set` insertion does not matter.
+ *
+ * @example Equal keys, whatever the order of their properties
+ * ```ts
+ * import { DefaultKeyMaker } from "@bucketcache/bucketcache";
+ * import assert from "node:assert/strict";
+ *
+ * const keys = new DefaultKeyMaker();
+ * assert.deepEqual(keys.makeKey({ a: 1, b: 2 }), keys.makeKey({ b: 2, a: 1 }));
+ * assert.notDeepEqual(keys.makeKey(1), keys.makeKey("1"));
+ * assert.throws(() => keys.makeKey({ f: () => 1 }), TypeError);
+ * ```
+ */
+export class DefaultKeyMaker implements KeyMaker {
+  /** Whether object keys and Map/Set contents are ordered. */
+  readonly sortKeys: boolean;
+
+  /** @param options `{ sortKeys }`, default `{ sortKeys: true }` */
+  constructor(options?: DefaultKeyMakerOptions) {
+    this.sortKeys = readSortKeys(options, "DefaultKeyMaker");
+  }
+
+  /**
+   * Encodes `value` into one byte array.
+   *
+   * @throws {TypeError} for functions, symbols, circular structures and opaque objects, naming where in the value
+   */
+  makeKey(value: unknown): Uint8Array {
+    return KeyEncoder.encode(value, this.sortKeys);
+  }
+}
+
+/**
+ * The same bytes as {@linkcode DefaultKeyMaker}, produced incrementally as a
+ * `ReadableStream` of chunks of at most 64 KiB: a key of any size (a huge
+ * typed array, an array of millions of elements) is hashed without ever
+ * holding its whole encoding. With `sortKeys`, each `Set` member and `Map` key
+ * is encoded on its own to be ordered, so those are held one at a time.
+ *
+ * @example Streaming bytes equal the default bytes
+ * ```ts
+ * import { DefaultKeyMaker, StreamingDefaultKeyMaker } from "@bucketcache/bucketcache";
+ * import assert from "node:assert/strict";
+ *
+ * const value = { big: new Float64Array(100_000), tags: new Set(["x", "y"]) };
+ * const chunks: Uint8Array[] = [];
+ * for await (const chunk of new StreamingDefaultKeyMaker().makeKey(value)) chunks.push(chunk);
+ * const streamed = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+ * chunks.reduce((at, c) => (streamed.set(c, at), at + c.length), 0);
+ * assert.deepEqual(streamed, new DefaultKeyMaker().makeKey(value));
+ * ```
+ */
+export class StreamingDefaultKeyMaker implements KeyMaker {
+  /** Whether object keys and Map/Set contents are ordered. */
+  readonly sortKeys: boolean;
+
+  /** @param options `{ sortKeys }`, default `{ sortKeys: true }` */
+  constructor(options?: DefaultKeyMakerOptions) {
+    this.sortKeys = readSortKeys(options, "StreamingDefaultKeyMaker");
+  }
+
+  /**
+   * Returns a stream of the encoding of `value`. Errors (functions, cycles, …)
+   * reject the stream's reads with a `TypeError`.
+   */
+  makeKey(value: unknown): ReadableStream<Uint8Array> {
+    const chunks = new KeyEncoder(this.sortKeys).chunks(value);
+    return new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const step = chunks.next();
+        if (step.done) controller.close();
+        else controller.enqueue(step.value);
+      },
+      cancel() {
+        chunks.return();
+      },
+    }, { highWaterMark: 0 });
+  }
+}

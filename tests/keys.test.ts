@@ -1,0 +1,330 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { isDeepStrictEqual } from "node:util";
+import fc from "fast-check";
+import { DefaultKeyMaker, StreamingDefaultKeyMaker } from "../mod.ts";
+import { hashKeyBytes, hashKeyChunks, hashPrefix } from "../src/keys/hash.ts";
+import { CHUNK_SIZE } from "../src/keys/encode.ts";
+import { goldenKeyValues } from "./golden/key_values.ts";
+
+const keys = new DefaultKeyMaker();
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+
+async function streamed(
+  value: unknown,
+  maker = new StreamingDefaultKeyMaker(),
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of maker.makeKey(value)) chunks.push(chunk);
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+describe("golden key vectors", () => {
+  test("every pinned value encodes to the same bytes and SHA-256 in this runtime", async () => {
+    const vectors: { name: string; hex: string; sha256: string }[] = JSON.parse(
+      await readFile(new URL("./golden/keys.json", import.meta.url), "utf8"),
+    );
+    assert.ok(vectors.length >= 60, "at least 60 vectors");
+    assert.equal(vectors.length, goldenKeyValues.length, "every value has a vector");
+    for (const [index, [name, make]] of goldenKeyValues.entries()) {
+      const bytes = keys.makeKey(make());
+      assert.equal(vectors[index].name, name);
+      assert.equal(hex(bytes), vectors[index].hex, `bytes of ${name}`);
+      assert.equal(
+        createHash("sha256").update(bytes).digest("hex"),
+        vectors[index].sha256,
+        `hash of ${name}`,
+      );
+      assert.equal(hex(await streamed(make())), vectors[index].hex, `streamed bytes of ${name}`);
+    }
+  });
+
+  test("the documented layout, written out by hand", () => {
+    assert.equal(hex(keys.makeKey(1)), "043ff0000000000000");
+    assert.equal(hex(keys.makeKey("a")), "060161");
+    assert.equal(hex(keys.makeKey(1n)), "05000101");
+    assert.equal(hex(keys.makeKey([1, , 3].slice(1, 2))), "070108"); // a hole
+    assert.equal(hex(keys.makeKey({ a: null })), "0901016101");
+    assert.equal(hex(keys.makeKey(new Uint16Array([1]))), "1005020100");
+    assert.equal(hex(keys.makeKey("x".repeat(200))).slice(0, 6), "06c801");
+  });
+});
+
+describe("keys keep types and structure apart", () => {
+  const distinct: [string, unknown][] = [
+    ["1", 1],
+    ['"1"', "1"],
+    ["1n", 1n],
+    ["true", true],
+    ["Object(1)", Object(1)],
+    ["[1]", [1]],
+    ["[1, 2]", [1, 2]],
+    ["Set [1, 2]", new Set([1, 2])],
+    ["Map", new Map([[1, 2]])],
+    ["{ 1: 2 }", { 1: 2 }],
+    ["Uint8Array [1, 2]", new Uint8Array([1, 2])],
+    ["Int8Array [1, 2]", new Int8Array([1, 2])],
+    ["ArrayBuffer [1, 2]", new Uint8Array([1, 2]).buffer],
+    ["DataView [1, 2]", new DataView(new Uint8Array([1, 2]).buffer)],
+    ["0", 0],
+    ["-0", -0],
+    ["null", null],
+    ["undefined", undefined],
+    ["[]", []],
+    ["{}", {}],
+    ["[undefined]", [undefined]],
+    ["[hole]", new Array(1)],
+    ['"\\uD800"', "\uD800"],
+    ['"\\uFFFD"', "\uFFFD"],
+    ["Date 0", new Date(0)],
+    ["/a/", /a/],
+    ['"/a/"', "/a/"],
+    ["{ a: 1 }", { a: 1 }],
+    [
+      "instance A { a: 1 }",
+      new (class A {
+        a = 1;
+      })(),
+    ],
+    [
+      "instance B { a: 1 }",
+      new (class B {
+        a = 1;
+      })(),
+    ],
+    ["[[1], [2]]", [[1], [2]]],
+    ["[[1, 2]]", [[1, 2]]],
+    ['["ab"]', ["ab"]],
+    ['["a", "b"]', ["a", "b"]],
+  ];
+  test("no two of these share bytes", () => {
+    const seen = new Map<string, string>();
+    for (const [label, value] of distinct) {
+      const bytes = hex(keys.makeKey(value));
+      assert.equal(seen.get(bytes), undefined, `${label} collides with ${seen.get(bytes)}`);
+      seen.set(bytes, label);
+    }
+  });
+
+  test("sortKeys: insertion order does not matter; sortKeys: false keeps it", () => {
+    const unsorted = new DefaultKeyMaker({ sortKeys: false });
+    const pairs: [unknown, unknown][] = [
+      [{ a: 1, b: 2 }, { b: 2, a: 1 }],
+      [new Map([["a", 1], ["b", 2]]), new Map([["b", 2], ["a", 1]])],
+      [new Set([1, 2]), new Set([2, 1])],
+    ];
+    for (const [x, y] of pairs) {
+      assert.deepEqual(keys.makeKey(x), keys.makeKey(y));
+      assert.notDeepEqual(unsorted.makeKey(x), unsorted.makeKey(y));
+    }
+  });
+
+  test("class state: keyState, then toJSON, then own enumerable properties", () => {
+    const state = Symbol.for("bucketcache.keyState");
+    class User {
+      id: number;
+      cache = new Map<string, number>();
+      constructor(id: number) {
+        this.id = id;
+      }
+      [state]() {
+        return this.id;
+      }
+    }
+    const a = new User(1);
+    a.cache.set("noise", 1);
+    assert.deepEqual(keys.makeKey(a), keys.makeKey(new User(1)), "keyState decides, not the cache");
+    assert.notDeepEqual(keys.makeKey(a), keys.makeKey(new User(2)));
+    class Stamp {
+      toJSON() {
+        return "stamp";
+      }
+    }
+    assert.notDeepEqual(
+      keys.makeKey(new Stamp()),
+      keys.makeKey("stamp"),
+      "an instance is not its JSON",
+    );
+  });
+});
+
+describe("key errors name the place in the value and the fix", () => {
+  const cases: [string, () => unknown, RegExp][] = [
+    [
+      "a function",
+      () => ({ users: [0, 1, 2, { callback() {} }] }),
+      /function callback at key\.users\[3\]\.callback: .*leave them out/,
+    ],
+    ["a symbol", () => [Symbol("s")], /symbol s at key\[0\]/],
+    ["a cycle", () => {
+      const node: { self?: unknown } = {};
+      node.self = node;
+      return { node };
+    }, /circular structure .* at key\.node\.self: .*keyState/],
+    ["a WeakMap", () => ({ w: new WeakMap() }), /a WeakMap at key\.w/],
+    ["a WeakSet", () => new Map([["k", new WeakSet()]]), /a WeakSet at key<Map entry 0 value>/],
+    ["a WeakRef", () => new Set([new WeakRef({})]), /a WeakRef at key<Set member 0>/],
+    ["a Promise", () => ({ "odd key": Promise.resolve(1) }), /a Promise at key\["odd key"\]/],
+    ["an Error", () => [new Error("x")], /an Error at key\[0\]/],
+    ["symbol-keyed property", () => ({ [Symbol("k")]: 1 }), /symbol-keyed properties at key/],
+  ];
+  for (const [label, make, message] of cases) {
+    test(label, async () => {
+      assert.throws(() => keys.makeKey(make()), (error: unknown) => {
+        assert.ok(error instanceof TypeError);
+        assert.match(error.message, message);
+        return true;
+      });
+      await assert.rejects(streamed(make()), TypeError, "the streaming key maker rejects too");
+    });
+  }
+
+  test("a shared (not circular) reference is fine", () => {
+    const shared = { x: 1 };
+    assert.deepEqual(
+      keys.makeKey({ a: shared, b: shared }),
+      keys.makeKey({ a: { x: 1 }, b: { x: 1 } }),
+    );
+  });
+
+  test("bad key maker options", () => {
+    assert.throws(
+      () => new DefaultKeyMaker({ sort: true } as never),
+      /Unknown DefaultKeyMaker option "sort"/,
+    );
+    assert.throws(
+      () => new StreamingDefaultKeyMaker({ sortKeys: "yes" } as never),
+      /sortKeys must be true or false/,
+    );
+  });
+});
+
+describe("StreamingDefaultKeyMaker", () => {
+  test("chunks are bounded and the same bytes come out for big keys", async () => {
+    const value = {
+      big: new Float64Array(300_000).map((_, i) => i),
+      text: "é".repeat(100_000),
+      list: Array.from({ length: 50_000 }, (_, i) => i),
+    };
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of new StreamingDefaultKeyMaker().makeKey(value)) chunks.push(chunk);
+    assert.ok(chunks.length > 10);
+    assert.ok(chunks.every((chunk) => chunk.length <= CHUNK_SIZE), "no chunk exceeds 64 KiB");
+    assert.deepEqual(new Uint8Array(Buffer.concat(chunks)), keys.makeKey(value));
+  });
+
+  test("encoding is produced on demand: the first chunk reads a small part of a huge array", async () => {
+    let reads = 0;
+    const length = 1_000_000;
+    const huge = new Proxy(new Array(length).fill(1), {
+      get(target, property, receiver) {
+        if (typeof property === "string" && /^\d+$/.test(property)) reads++;
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    const reader = new StreamingDefaultKeyMaker().makeKey(huge).getReader();
+    const first = await reader.read();
+    assert.ok(first.value && first.value.length > 0);
+    assert.ok(
+      reads < length / 10,
+      `only ${reads} of ${length} elements were read for the first chunk`,
+    );
+    await reader.cancel();
+  });
+});
+
+describe("hashing", () => {
+  test("the name is sha256(identity ‖ 0x00 ‖ key bytes) in hex, for bytes and for streams", async () => {
+    const prefix = hashPrefix("StructuredCloneBackend");
+    const bytes = keys.makeKey({ user: 42 });
+    const expected = createHash("sha256").update(
+      Buffer.concat([prefix, new Uint8Array([0]), bytes]),
+    ).digest("hex");
+    assert.equal(hashKeyBytes(prefix, bytes), expected);
+    assert.match(expected, /^[0-9a-f]{64}$/);
+    assert.equal(
+      await hashKeyChunks(prefix, new StreamingDefaultKeyMaker().makeKey({ user: 42 })),
+      expected,
+    );
+    assert.equal(await hashKeyChunks(prefix, [bytes.subarray(0, 3), bytes.subarray(3)]), expected);
+    assert.notEqual(
+      hashKeyBytes(hashPrefix("JSONBackend"), bytes),
+      expected,
+      "the backend is part of the name",
+    );
+  });
+
+  test("a key maker yielding something other than bytes is a TypeError", async () => {
+    await assert.rejects(
+      hashKeyChunks(new Uint8Array(), ["text" as unknown as Uint8Array]),
+      /must yield Uint8Array chunks/,
+    );
+  });
+});
+
+describe("properties (fast-check)", () => {
+  const value = fc.anything({
+    withBigInt: true,
+    withBoxedValues: true,
+    withDate: true,
+    withMap: true,
+    withSet: true,
+    withNullPrototype: true,
+    withTypedArray: true,
+    withSparseArray: true,
+    withUnicodeString: true,
+    maxDepth: 3,
+  });
+
+  test("Default and Streaming bytes are identical", async () => {
+    await fc.assert(
+      fc.asyncProperty(value, async (v) => {
+        assert.deepEqual(await streamed(v), keys.makeKey(v));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("structurally equal values give equal keys (a structured clone keys the same)", () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        assert.deepEqual(keys.makeKey(structuredClone(v)), keys.makeKey(v));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("values that differ give different keys", () => {
+    fc.assert(
+      fc.property(value, value, (a, b) => {
+        fc.pre(!isDeepStrictEqual(a, b));
+        assert.notDeepEqual(keys.makeKey(a), keys.makeKey(b));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test("permuting object keys, Map and Set insertion order keeps the key", () => {
+    const entries = fc.uniqueArray(fc.tuple(fc.string(), fc.integer()), {
+      selector: ([k]) => k,
+      maxLength: 8,
+    });
+    fc.assert(
+      fc.property(entries, (pairs) => {
+        const reversed = [...pairs].reverse();
+        assert.deepEqual(
+          keys.makeKey(Object.fromEntries(pairs)),
+          keys.makeKey(Object.fromEntries(reversed)),
+        );
+        assert.deepEqual(keys.makeKey(new Map(pairs)), keys.makeKey(new Map(reversed)));
+        assert.deepEqual(
+          keys.makeKey(new Set(pairs.map(([k]) => k))),
+          keys.makeKey(new Set(reversed.map(([k]) => k))),
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
