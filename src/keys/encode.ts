@@ -395,7 +395,7 @@ export class KeyEncoder {
 
   /** A string payload: varint byte length, then WTF-8 bytes. */
   *#string(text: string): Generator<Uint8Array, void, undefined> {
-    let full = this.#room(Math.min(256, 2 + text.length * 3));
+    const full = this.#room(Math.min(256, 2 + text.length * 3));
     if (full) yield full;
     if (text.length * 3 < 0x80) {
       this.#shortString(text);
@@ -442,11 +442,12 @@ export class KeyEncoder {
           return;
         }
         break;
-      case "string":
+      case "string": {
         const tagged = this.#tag(Tag.string);
         if (tagged) yield tagged;
         yield* this.#string(value);
         return;
+      }
       case "bigint":
         yield* this.#bigint(value);
         return;
