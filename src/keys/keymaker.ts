@@ -20,7 +20,7 @@ export type KeyBytes =
  *
  * @example A key maker for string keys only
  * ```ts
- * import { Bucket, MemoryFileSystem, type KeyMaker } from "@bucketcache/bucketcache";
+ * import type { KeyMaker } from "@bucketcache/bucketcache";
  * import assert from "node:assert/strict";
  *
  * class StringKeyMaker implements KeyMaker {
@@ -29,9 +29,7 @@ export type KeyBytes =
  *     return new TextEncoder().encode(value);
  *   }
  * }
- * const bucket = new Bucket("/cache", { fs: new MemoryFileSystem(), keymaker: new StringKeyMaker() });
- * await bucket.set("a", 1);
- * assert.equal(await bucket.get("a"), 1);
+ * assert.deepEqual(new StringKeyMaker().makeKey("a"), new Uint8Array([97]));
  * ```
  */
 export interface KeyMaker {
@@ -86,7 +84,11 @@ export class DefaultKeyMaker implements KeyMaker {
   /** Whether object keys and Map/Set contents are ordered. */
   readonly sortKeys: boolean;
 
-  /** @param options `{ sortKeys }`, default `{ sortKeys: true }` */
+  /**
+   * Creates a key maker.
+   *
+   * @param options `{ sortKeys }`, default `{ sortKeys: true }`
+   */
   constructor(options?: DefaultKeyMakerOptions) {
     this.sortKeys = readSortKeys(options, "DefaultKeyMaker");
   }
@@ -125,7 +127,11 @@ export class StreamingDefaultKeyMaker implements KeyMaker {
   /** Whether object keys and Map/Set contents are ordered. */
   readonly sortKeys: boolean;
 
-  /** @param options `{ sortKeys }`, default `{ sortKeys: true }` */
+  /**
+   * Creates a key maker.
+   *
+   * @param options `{ sortKeys }`, default `{ sortKeys: true }`
+   */
   constructor(options?: DefaultKeyMakerOptions) {
     this.sortKeys = readSortKeys(options, "StreamingDefaultKeyMaker");
   }
