@@ -28,3 +28,23 @@ export { MemoryFileSystem } from "./src/fs/memory.ts";
 export { defaultFileSystem } from "./src/fs/detect.ts";
 export type { DefaultKeyMakerOptions, KeyBytes, KeyMaker } from "./src/keys/keymaker.ts";
 export { DefaultKeyMaker, StreamingDefaultKeyMaker } from "./src/keys/keymaker.ts";
+export type { BucketOptions, PrunedFilesInfo, SetOptions } from "./src/bucket.ts";
+export { Bucket } from "./src/bucket.ts";
+export type { BackendConfig, Entry } from "./src/backends/backend.ts";
+export { Backend } from "./src/backends/backend.ts";
+export { StructuredCloneBackend } from "./src/backends/structured_clone.ts";
+export type { JSONBackendConfig } from "./src/backends/json.ts";
+export { JSONBackend } from "./src/backends/json.ts";
+export type { MessagePackBackendConfig } from "./src/backends/msgpack.ts";
+export { MessagePackBackend } from "./src/backends/msgpack.ts";
+export type { DurationLike } from "./src/lifetime.ts";
+export { parseLifetime } from "./src/lifetime.ts";
+export {
+  BackendLoadError,
+  KeyError,
+  KeyExpirationError,
+  KeyFileNotFoundError,
+  KeyInvalidError,
+} from "./src/errors.ts";
+export type { LibraryLogger, LoggerConfig, LogLevel } from "./src/log.ts";
+export { logger, loggerConfig } from "./src/log.ts";

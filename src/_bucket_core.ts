@@ -1,0 +1,565 @@
+// Everything a bucket does, behind the documented facade in bucket.ts. Where a
+// key becomes a file name: #locate() and #fileName(). Where bytes hit the disk:
+// #writeFile() (through the FileSystem adapter's atomic write).
+
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { FileSystem } from "./fs/types.ts";
+import { defaultFileSystem } from "./fs/detect.ts";
+import { isTemporaryName } from "./fs/_temp.ts";
+import { type Backend, type BackendConfig, resolveBackend } from "./backends/backend.ts";
+import { StructuredCloneBackend } from "./backends/structured_clone.ts";
+import type { KeyMaker } from "./keys/keymaker.ts";
+import { DefaultKeyMaker } from "./keys/keymaker.ts";
+import { hashKeyBytes, hashKeyChunks, hashPrefix } from "./keys/hash.ts";
+import { type DurationLike, isDurationPart, parseLifetime } from "./lifetime.ts";
+import {
+  DEFAULT_MEMORY_LIMITS,
+  type MemoryEntry,
+  MemoryLayer,
+  type MemoryLimits,
+} from "./_memory_layer.ts";
+import { checkPayload, encodeEntryFile, HEADER_SIZE, parseHeader } from "./_entry_file.ts";
+import { fileLogger, keyForLog, keysLogger } from "./log.ts";
+
+/** Options of a bucket (documented on `Bucket`). */
+export interface BucketOptions extends DurationLike {
+  backend?: (abstract new (config?: never) => Backend) | Backend;
+  config?: BackendConfig;
+  keymaker?: KeyMaker;
+  lifetime?: number | DurationLike | null;
+  memory?: boolean | Partial<MemoryLimits>;
+  fs?: FileSystem;
+}
+
+/** Options of `set`. */
+export interface SetOptions {
+  lifetime?: number | DurationLike | null;
+}
+
+/** What `pruneDirectory` deleted. */
+export interface PrunedFilesInfo {
+  size: number;
+  num: number;
+}
+
+/** What a deferred `sync` wrote. */
+export interface SyncResult {
+  written: number;
+  bytes: number;
+  dropped: number;
+}
+
+/** Temporary files older than this are orphans of interrupted writes: pruning removes them. */
+export const ORPHAN_TEMP_AGE_MS = 15 * 60 * 1000;
+/** Writes a deferred sync runs at once. */
+export const SYNC_PARALLELISM = 8;
+
+const OPTION_NAMES = new Set(["backend", "config", "keymaker", "lifetime", "memory", "fs"]);
+const encoder = new TextEncoder();
+
+/** A key located: its memory key, and its file hash once computed. */
+interface Located {
+  memKey: string;
+  bytes?: Uint8Array;
+  hash?: string;
+}
+
+interface Load {
+  promise: Promise<MemoryEntry | undefined>;
+  superseded: boolean;
+}
+
+/** Shared between a bucket and a deferred view of it (deferredWrite). */
+export interface SharedState {
+  memory: MemoryLayer;
+}
+
+function latin1(bytes: Uint8Array): string {
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
+}
+
+function checkFileSystem(fs: unknown): FileSystem {
+  const methods = ["readFile", "readPrefix", "writeFileAtomic", "remove", "list", "stat", "mkdir"];
+  if (typeof fs !== "object" || fs === null) {
+    throw new TypeError("fs must be a FileSystem adapter object");
+  }
+  for (const method of methods) {
+    if (typeof (fs as Record<string, unknown>)[method] !== "function") {
+      throw new TypeError(`fs must implement the FileSystem interface: ${method}() is missing`);
+    }
+  }
+  return fs as FileSystem;
+}
+
+function readMemoryOption(memory: unknown): MemoryLimits {
+  if (memory === undefined || memory === true) return { ...DEFAULT_MEMORY_LIMITS };
+  if (memory === false) return { maxEntries: 0, maxBytes: 0 };
+  if (typeof memory !== "object" || memory === null || Array.isArray(memory)) {
+    throw new TypeError("memory must be true, false or { maxEntries, maxBytes }");
+  }
+  const limits = { ...DEFAULT_MEMORY_LIMITS };
+  for (const [name, value] of Object.entries(memory)) {
+    if (name !== "maxEntries" && name !== "maxBytes") {
+      throw new TypeError(`Unknown memory option "${name}": use maxEntries or maxBytes`);
+    }
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+      throw new RangeError(`memory.${name} must be a whole number ≥ 0, got ${String(value)}`);
+    }
+    limits[name] = value;
+  }
+  return limits;
+}
+
+function readPath(path: unknown): string {
+  if (path instanceof URL) {
+    if (path.protocol !== "file:") {
+      throw new TypeError(`path must be a file: URL, got ${path.protocol} URL`);
+    }
+    return fileURLToPath(path);
+  }
+  if (typeof path !== "string") {
+    throw new TypeError(`path must be a string or a file: URL, got ${typeof path}`);
+  }
+  if (path === "") throw new TypeError('path must not be empty: name a directory such as "cache"');
+  return resolve(path);
+}
+
+/** The state and logic of one bucket. */
+export class BucketCore {
+  readonly path: string;
+  readonly backend: Backend;
+  readonly keymaker: KeyMaker;
+  readonly fs: FileSystem;
+  readonly memory: MemoryLayer;
+  readonly deferred: boolean;
+  readonly options: BucketOptions;
+  #lifetime: number | null;
+  readonly #prefix: Uint8Array;
+  readonly #extension: string;
+  readonly #namePattern: RegExp;
+  readonly #loads = new Map<string, Load>();
+  readonly #writes = new Map<string, Promise<unknown>>();
+
+  constructor(
+    path: unknown,
+    options: BucketOptions | undefined,
+    deferred: boolean,
+    shared?: SharedState,
+  ) {
+    if (options !== undefined && (typeof options !== "object" || options === null)) {
+      throw new TypeError("Bucket options must be an object such as { hours: 1 }");
+    }
+    const given = options ?? {};
+    const shortcuts: Partial<Record<keyof DurationLike, number>> = {};
+    for (const [name, value] of Object.entries(given)) {
+      if (isDurationPart(name)) shortcuts[name] = value as number;
+      else if (!OPTION_NAMES.has(name)) {
+        throw new TypeError(
+          `Unknown Bucket option "${name}": use backend, config, keymaker, lifetime, memory, fs, ` +
+            "or a lifetime shortcut (weeks, days, hours, minutes, seconds, milliseconds, microseconds)",
+        );
+      }
+    }
+    const hasShortcut = Object.keys(shortcuts).length > 0;
+    if (hasShortcut && given.lifetime !== undefined) {
+      throw new TypeError(
+        `Give the lifetime once: either lifetime or shortcuts such as ${
+          Object.keys(shortcuts)[0]
+        }, not both`,
+      );
+    }
+    this.#lifetime = hasShortcut
+      ? parseLifetime(shortcuts, "lifetime")
+      : parseLifetime(given.lifetime, "lifetime");
+    this.path = readPath(path);
+    this.backend = resolveBackend(
+      given.backend,
+      given.config,
+      (config) => new StructuredCloneBackend(config),
+    );
+    const keymaker = given.keymaker ?? new DefaultKeyMaker();
+    if (typeof (keymaker as KeyMaker | null)?.makeKey !== "function") {
+      throw new TypeError("keymaker must be a KeyMaker: an object with a makeKey(value) method");
+    }
+    this.keymaker = keymaker;
+    this.fs = given.fs === undefined ? defaultFileSystem() : checkFileSystem(given.fs);
+    this.memory = shared?.memory ?? new MemoryLayer(readMemoryOption(given.memory));
+    this.deferred = deferred;
+    this.options = given;
+    this.#prefix = hashPrefix(this.backend.identity);
+    this.#extension = `.${this.backend.fileExtension}`;
+    this.#namePattern = new RegExp(
+      `^[0-9a-f]{64}\\.${this.backend.fileExtension.replace(/[-]/g, "\\-")}$`,
+    );
+  }
+
+  get lifetime(): number | null {
+    return this.#lifetime;
+  }
+
+  set lifetime(value: unknown) {
+    this.#lifetime = parseLifetime(value, "lifetime");
+  }
+
+  // --- keys ---------------------------------------------------------------
+
+  /** Turns a key into its memory key; hashes only keys too long to hold as text. */
+  locate(key: unknown): Located | Promise<Located> {
+    const made = this.keymaker.makeKey(key);
+    if (made instanceof Uint8Array) {
+      if (made.length <= 256) return { memKey: `k${latin1(made)}`, bytes: made };
+      const hash = hashKeyBytes(this.#prefix, made);
+      keysLogger.debug("Hashed key {key} to {hash}", () => ({ key: keyForLog(key), hash }));
+      return { memKey: `h${hash}`, hash };
+    }
+    if (made === null || typeof made !== "object") {
+      throw new TypeError(
+        "A KeyMaker's makeKey must return a Uint8Array, an iterable or a stream of them",
+      );
+    }
+    return hashKeyChunks(this.#prefix, made).then((hash) => {
+      keysLogger.debug("Hashed key {key} to {hash}", () => ({ key: keyForLog(key), hash }));
+      return { memKey: `h${hash}`, hash };
+    });
+  }
+
+  /** The file name of a located key: its SHA-256 name and the backend's extension. */
+  fileName(located: Located): string {
+    if (located.hash === undefined) {
+      located.hash = hashKeyBytes(this.#prefix, located.bytes!);
+    }
+    return located.hash + this.#extension;
+  }
+
+  // --- expiry ---------------------------------------------------------------
+
+  /** Whether an entry is expired now, by its date or by a shortened bucket lifetime. */
+  isExpired(
+    entry: { expiresAt: number | null; own: boolean },
+    now: number,
+    file?: string,
+  ): boolean {
+    if (entry.expiresAt !== null && now > entry.expiresAt) return true;
+    const lifetime = this.#lifetime;
+    if (
+      !entry.own && lifetime !== null &&
+      (entry.expiresAt === null || entry.expiresAt > now + lifetime)
+    ) {
+      fileLogger.warn(
+        "Entry {file} expired: the bucket's lifetime ({lifetime} ms) is shorter than when it was written",
+        {
+          file,
+          lifetime,
+        },
+      );
+      return true;
+    }
+    return false;
+  }
+
+  // --- reading ----------------------------------------------------------------
+
+  /** The live entry for a key, from memory or its file; undefined when missing. */
+  async lookup(key: unknown): Promise<MemoryEntry | undefined> {
+    let located = this.locate(key);
+    if (located instanceof Promise) located = await located;
+    const hit = this.memory.get(located.memKey);
+    if (hit !== undefined) {
+      if (!this.isExpired(hit, Date.now(), hit.fileName)) return hit;
+      this.memory.delete(located.memKey);
+      if (!hit.pending) await this.fs.remove(join(this.path, this.fileName(located)));
+      return undefined;
+    }
+    return await this.#load(located);
+  }
+
+  /** Reads a key's file once for all concurrent callers. */
+  #load(located: Located): Promise<MemoryEntry | undefined> {
+    const running = this.#loads.get(located.memKey);
+    if (running !== undefined) return running.promise;
+    const load: Load = { superseded: false, promise: undefined! };
+    load.promise = this.#readEntry(located, load).finally(() => {
+      if (this.#loads.get(located.memKey) === load) this.#loads.delete(located.memKey);
+    });
+    this.#loads.set(located.memKey, load);
+    return load.promise;
+  }
+
+  async #readEntry(located: Located, load: Load): Promise<MemoryEntry | undefined> {
+    const fileName = this.fileName(located);
+    const path = join(this.path, fileName);
+    fileLogger.info("Attempt load from file: {path}", { path });
+    const file = await this.fs.readFile(path);
+    if (file === null) return undefined;
+    const header = parseHeader(file);
+    if (typeof header === "string") return await this.#discardDamaged(path, header);
+    const payload = checkPayload(file, header);
+    if (typeof payload === "string") return await this.#discardDamaged(path, payload);
+    if (this.isExpired(header, Date.now(), path)) {
+      await this.fs.remove(path);
+      return undefined;
+    }
+    let value: unknown;
+    try {
+      value = this.backend.load(payload).value;
+    } catch (error) {
+      return await this.#discardDamaged(
+        path,
+        `${this.backend.identity} could not load it: ${String(error)}`,
+      );
+    }
+    const entry: MemoryEntry = {
+      value,
+      expiresAt: header.expiresAt,
+      own: header.own,
+      size: file.length,
+      pending: false,
+      fileName,
+    };
+    if (!load.superseded) this.memory.set(located.memKey, entry);
+    return entry;
+  }
+
+  /** Logs and removes a damaged file; it reads as missing. */
+  async #discardDamaged(path: string, reason: string): Promise<undefined> {
+    fileLogger.warn("Removing damaged entry file {path}: {reason}", {
+      path,
+      reason,
+      backend: this.backend.identity,
+    });
+    try {
+      await this.fs.remove(path);
+    } catch (error) {
+      fileLogger.warn("Could not remove damaged entry file {path}: {error}", { path, error });
+    }
+    return undefined;
+  }
+
+  /** Makes a concurrent read of this key keep its result out of memory. */
+  #supersede(memKey: string): void {
+    const load = this.#loads.get(memKey);
+    if (load !== undefined) {
+      load.superseded = true;
+      this.#loads.delete(memKey);
+    }
+  }
+
+  // --- writing -------------------------------------------------------------------
+
+  /** Serialises a value into a complete entry file; throws TypeError when it cannot be stored. */
+  dumpEntry(value: unknown, expiresAt: number | null, own: boolean): Uint8Array {
+    let dumped: unknown;
+    try {
+      dumped = this.backend.dump({
+        value,
+        expirationDate: expiresAt === null ? null : new Date(expiresAt),
+      });
+    } catch (error) {
+      if (error instanceof TypeError) throw error;
+      throw new TypeError(
+        `${this.backend.identity} could not serialise the value: ${
+          (error as Error)?.message ?? String(error)
+        }`,
+        { cause: error },
+      );
+    }
+    if (typeof dumped === "string") dumped = encoder.encode(dumped);
+    if (!(dumped instanceof Uint8Array)) {
+      throw new TypeError(`${this.backend.identity}.dump must return a Uint8Array or a string`);
+    }
+    return encodeEntryFile(dumped, expiresAt, own);
+  }
+
+  /** Stores a value under a key: on disk (or pending, for deferred buckets) and in memory. */
+  async set(key: unknown, value: unknown, options?: SetOptions): Promise<MemoryEntry> {
+    let own = false;
+    let lifetime = this.#lifetime;
+    if (options !== undefined) {
+      if (typeof options !== "object" || options === null) {
+        throw new TypeError("set options must be an object such as { lifetime: 1000 }");
+      }
+      for (const name of Object.keys(options)) {
+        if (name !== "lifetime") {
+          throw new TypeError(`Unknown set option "${name}": the only option is lifetime`);
+        }
+      }
+      if ("lifetime" in options) {
+        own = true;
+        lifetime = parseLifetime(options.lifetime, "set lifetime");
+      }
+    }
+    let located = this.locate(key);
+    if (located instanceof Promise) located = await located;
+    const expiresAt = lifetime === null ? null : Date.now() + lifetime;
+    const file = this.dumpEntry(value, expiresAt, own);
+    const fileName = this.fileName(located);
+    const entry: MemoryEntry = {
+      value,
+      expiresAt,
+      own,
+      size: file.length,
+      pending: this.deferred,
+      fileName,
+      key,
+    };
+    const memKey = located.memKey;
+    this.#supersede(memKey);
+    if (this.deferred) {
+      entry.file = file;
+      this.memory.set(memKey, entry);
+      return entry;
+    }
+    await this.#serialize(memKey, async () => {
+      await this.writeFile(fileName, file);
+      this.memory.set(memKey, entry);
+    });
+    return entry;
+  }
+
+  /** Atomically writes an entry file, creating the directory on first use. */
+  async writeFile(fileName: string, file: Uint8Array): Promise<void> {
+    const path = join(this.path, fileName);
+    try {
+      await this.fs.writeFileAtomic(path, file);
+    } catch (error) {
+      if ((error as { code?: string })?.code !== "ENOENT") throw error;
+      await this.fs.mkdir(this.path);
+      await this.fs.writeFileAtomic(path, file);
+    }
+  }
+
+  /** Runs writes of one key one after another, so disk and memory agree on the last one. */
+  #serialize<T>(memKey: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#writes.get(memKey);
+    const next = previous === undefined ? task() : previous.then(task, task);
+    const tail = next.catch(() => {});
+    this.#writes.set(memKey, tail);
+    tail.then(() => {
+      if (this.#writes.get(memKey) === tail) this.#writes.delete(memKey);
+    });
+    return next;
+  }
+
+  async delete(key: unknown): Promise<boolean> {
+    let located = this.locate(key);
+    if (located instanceof Promise) located = await located;
+    const memKey = located.memKey;
+    this.#supersede(memKey);
+    const path = join(this.path, this.fileName(located));
+    return await this.#serialize(memKey, async () => {
+      const held = this.memory.delete(memKey);
+      let live = held !== undefined && !this.isExpired(held, Date.now());
+      if (!live) {
+        const prefix = await this.fs.readPrefix(path, HEADER_SIZE);
+        if (prefix !== null) {
+          const header = parseHeader(prefix);
+          live = typeof header !== "string" && !this.isExpired(header, Date.now());
+        }
+      }
+      const removed = await this.fs.remove(path);
+      return live && (removed || held?.pending === true);
+    });
+  }
+
+  async unload(key: unknown): Promise<void> {
+    let located = this.locate(key);
+    if (located instanceof Promise) located = await located;
+    this.#supersede(located.memKey);
+    this.memory.delete(located.memKey);
+  }
+
+  // --- deferred writes ---------------------------------------------------------
+
+  /** Writes pending entries (bounded parallelism); failed ones stay pending. */
+  async sync(): Promise<SyncResult> {
+    const result: SyncResult = { written: 0, bytes: 0, dropped: 0 };
+    const failures: Error[] = [];
+    const queue = [...this.memory.pending()];
+    const now = Date.now();
+    const worker = async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+        const [memKey, entry] = item;
+        if (this.isExpired(entry, now)) {
+          this.memory.delete(memKey);
+          result.dropped++;
+          continue;
+        }
+        const file = entry.file!;
+        try {
+          await this.#serialize(memKey, () => this.writeFile(entry.fileName!, file));
+          // A newer set during the write keeps its own pending state.
+          if (this.memory.peek(memKey) === entry) {
+            entry.pending = false;
+            entry.file = undefined;
+          }
+          result.written++;
+          result.bytes += file.length;
+        } catch (error) {
+          const failure = new Error(
+            `Could not write the entry for key ${keyForLog(entry.key)} to ${entry.fileName}: ${
+              String(error)
+            }`,
+            { cause: error },
+          );
+          failures.push(failure);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SYNC_PARALLELISM, queue.length) }, worker));
+    this.memory.trim();
+    if (failures.length > 0) {
+      throw new AggregateError(
+        failures,
+        `sync wrote ${result.written} entries; ${failures.length} failed and stay pending for the next sync`,
+      );
+    }
+    return result;
+  }
+
+  // --- pruning -------------------------------------------------------------------
+
+  async prune(): Promise<PrunedFilesInfo> {
+    const info: PrunedFilesInfo = { size: 0, num: 0 };
+    const now = Date.now();
+    for await (const name of this.fs.list(this.path, { includeTemporary: true })) {
+      const path = join(this.path, name);
+      if (isTemporaryName(name)) {
+        const stat = await this.fs.stat(path);
+        if (
+          stat !== null && now - stat.mtimeMs > ORPHAN_TEMP_AGE_MS && await this.fs.remove(path)
+        ) {
+          info.size += stat.size;
+          info.num++;
+        }
+        continue;
+      }
+      if (!this.#namePattern.test(name)) continue;
+      const [prefix, stat] = await Promise.all([
+        this.fs.readPrefix(path, HEADER_SIZE),
+        this.fs.stat(path),
+      ]);
+      if (prefix === null || stat === null) continue;
+      const header = parseHeader(prefix);
+      let reason: string | undefined;
+      if (typeof header === "string") reason = header;
+      else if (stat.size !== HEADER_SIZE + header.length) {
+        reason = `size ${stat.size} does not match its header`;
+      }
+      if (reason !== undefined) {
+        fileLogger.warn("Removing damaged entry file {path}: {reason}", {
+          path,
+          reason,
+          backend: this.backend.identity,
+        });
+      } else if (!this.isExpired(header as Exclude<typeof header, string>, now, path)) {
+        continue;
+      }
+      if (await this.fs.remove(path)) {
+        info.size += stat.size;
+        info.num++;
+      }
+    }
+    return info;
+  }
+}

@@ -1,0 +1,126 @@
+// The entry file format: a fixed 55-byte ASCII header line, then the
+// backend's payload. Pruning reads the header only; reading checks the
+// length and the CRC-32 of the payload before the backend decodes it.
+//
+//   bucketcache/1 b 0000019ac9e8a000 0000000003e8 1a2b3c4d\n
+//   │           │ │ │                │            └ CRC-32 of the payload, 8 hex
+//   │           │ │ │                └ payload length in bytes, 12 hex
+//   │           │ │ └ expiry, ms since the epoch, 16 hex; 16 "-" for none
+//   │           │ └ "b": expiry from the bucket's lifetime (a shorter bucket
+//   │           │   lifetime applies), "o": the entry's own lifetime
+//   │           └ format version
+//   └ magic
+//
+// The payload follows: bytes, or UTF-8 text for text backends (a JSON file is
+// readable JSON after its first line).
+
+import * as zlib from "node:zlib";
+
+/** The format version this library writes and reads. */
+export const FORMAT_VERSION = 1;
+/** Bytes in the header line, newline included. */
+export const HEADER_SIZE = 55;
+const MAGIC = "bucketcache/";
+const NO_EXPIRY = "----------------";
+
+/** What the header says about an entry. */
+export interface EntryHeader {
+  /** Expiry in ms since the epoch, or null. */
+  expiresAt: number | null;
+  /** Whether the expiry comes from the entry's own lifetime. */
+  own: boolean;
+  /** Payload length in bytes. */
+  length: number;
+  /** CRC-32 of the payload. */
+  crc: number;
+}
+
+const CRC_TABLE = /* @__PURE__ */ (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32 (IEEE), the runtime's native one where it exists (Node ≥ 20.15, Bun, Deno). */
+export const crc32: (data: Uint8Array) => number =
+  typeof (zlib as { crc32?: unknown }).crc32 === "function"
+    ? (data) => (zlib as unknown as { crc32(data: Uint8Array): number }).crc32(data) >>> 0
+    : (data) => {
+      let c = 0xffffffff;
+      for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+      return (c ^ 0xffffffff) >>> 0;
+    };
+
+const encoder = new TextEncoder();
+
+/** Frames a payload in a header: the complete bytes of an entry file. */
+export function encodeEntryFile(
+  payload: Uint8Array,
+  expiresAt: number | null,
+  own: boolean,
+): Uint8Array {
+  const expiry = expiresAt === null
+    ? NO_EXPIRY
+    : Math.ceil(expiresAt).toString(16).padStart(16, "0");
+  const header = `${MAGIC}${FORMAT_VERSION} ${own ? "o" : "b"} ${expiry} ${
+    payload.length.toString(16).padStart(12, "0")
+  } ${crc32(payload).toString(16).padStart(8, "0")}\n`;
+  const file = new Uint8Array(HEADER_SIZE + payload.length);
+  encoder.encodeInto(header, file);
+  file.set(payload, HEADER_SIZE);
+  return file;
+}
+
+const HEX = /^[0-9a-f]+$/;
+
+/**
+ * Reads a header. Returns why it is not one of ours (a foreign file, another
+ * format version, a truncated header) as a string.
+ */
+export function parseHeader(bytes: Uint8Array): EntryHeader | string {
+  if (bytes.length < HEADER_SIZE) {
+    return `truncated header (${bytes.length} of ${HEADER_SIZE} bytes)`;
+  }
+  let text = "";
+  for (let i = 0; i < HEADER_SIZE; i++) text += String.fromCharCode(bytes[i]);
+  if (!text.startsWith(MAGIC)) return "not a bucketcache entry file";
+  if (text[12] !== String(FORMAT_VERSION) || text[13] !== " ") {
+    return `entry format version ${
+      text.slice(12, text.indexOf(" ", 12))
+    } (this library reads version ${FORMAT_VERSION})`;
+  }
+  const flag = text[14];
+  const expiry = text.slice(16, 32);
+  const length = text.slice(33, 45);
+  const crc = text.slice(46, 54);
+  if (
+    (flag !== "b" && flag !== "o") || text[15] !== " " || text[32] !== " " || text[45] !== " " ||
+    text[54] !== "\n" || (expiry !== NO_EXPIRY && !HEX.test(expiry)) || !HEX.test(length) ||
+    !HEX.test(crc)
+  ) {
+    return "damaged header";
+  }
+  return {
+    own: flag === "o",
+    expiresAt: expiry === NO_EXPIRY ? null : parseInt(expiry, 16),
+    length: parseInt(length, 16),
+    crc: parseInt(crc, 16),
+  };
+}
+
+/** Checks a whole file against its header: returns the payload, or why it is damaged. */
+export function checkPayload(file: Uint8Array, header: EntryHeader): Uint8Array | string {
+  const actual = file.length - HEADER_SIZE;
+  if (actual !== header.length) {
+    return actual < header.length
+      ? `truncated (${actual} of ${header.length} payload bytes)`
+      : `${actual - header.length} bytes after the payload`;
+  }
+  const payload = file.subarray(HEADER_SIZE);
+  if (crc32(payload) !== header.crc) return "checksum mismatch";
+  return payload;
+}

@@ -1,0 +1,112 @@
+// The in-memory layer of a bucket: a bounded least-recently-used map of
+// entries, served by reference. A Map keeps insertion order, so moving an
+// entry to the end on each hit makes the first entry the least recently used.
+
+/** One entry held in memory. */
+export interface MemoryEntry {
+  /** The value, by reference. */
+  value: unknown;
+  /** Expiry in ms since the epoch, or null. */
+  expiresAt: number | null;
+  /** Whether the expiry comes from the entry's own lifetime. */
+  own: boolean;
+  /** The entry's serialised size in bytes (what the bounds count). */
+  size: number;
+  /** Not yet written to disk (deferred writes): never evicted. */
+  pending: boolean;
+  /** The entry's file name (hash and extension), once known. */
+  fileName?: string;
+  /** The original key, for deferred writes and logs. */
+  key?: unknown;
+  /** The complete entry file, while pending. */
+  file?: Uint8Array;
+}
+
+/** Bounds of the memory layer. */
+export interface MemoryLimits {
+  /** Entries held at most. */
+  maxEntries: number;
+  /** Serialised bytes held at most. */
+  maxBytes: number;
+}
+
+/** The defaults: 10,000 entries or 64 MiB of serialised values, whichever comes first. */
+export const DEFAULT_MEMORY_LIMITS: Readonly<MemoryLimits> = Object.freeze({
+  maxEntries: 10_000,
+  maxBytes: 64 * 1024 * 1024,
+});
+
+/** A bounded LRU map of entries. */
+export class MemoryLayer {
+  readonly limits: MemoryLimits;
+  readonly #entries = new Map<string, MemoryEntry>();
+  #bytes = 0;
+
+  constructor(limits: MemoryLimits) {
+    this.limits = limits;
+  }
+
+  /** Entries held. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Serialised bytes held. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** The entry for `key`, marked as just used. */
+  get(key: string): MemoryEntry | undefined {
+    const entry = this.#entries.get(key);
+    if (entry !== undefined) {
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** The entry for `key` without touching its recency. */
+  peek(key: string): MemoryEntry | undefined {
+    return this.#entries.get(key);
+  }
+
+  /** Stores an entry, then evicts the least recently used until within bounds. */
+  set(key: string, entry: MemoryEntry): void {
+    this.delete(key);
+    this.#entries.set(key, entry);
+    this.#bytes += entry.size;
+    this.#evict();
+  }
+
+  /** Drops an entry; returns it. */
+  delete(key: string): MemoryEntry | undefined {
+    const entry = this.#entries.get(key);
+    if (entry !== undefined) {
+      this.#entries.delete(key);
+      this.#bytes -= entry.size;
+    }
+    return entry;
+  }
+
+  /** Entries not yet written, with their memory keys. */
+  *pending(): Generator<[string, MemoryEntry]> {
+    for (const item of this.#entries) if (item[1].pending) yield item;
+  }
+
+  /** Evicts entries once pending ones were written. */
+  trim(): void {
+    this.#evict();
+  }
+
+  #evict(): void {
+    const { maxEntries, maxBytes } = this.limits;
+    if (this.#entries.size <= maxEntries && this.#bytes <= maxBytes) return;
+    for (const [key, entry] of this.#entries) {
+      if (this.#entries.size <= maxEntries && this.#bytes <= maxBytes) return;
+      if (entry.pending) continue;
+      this.#entries.delete(key);
+      this.#bytes -= entry.size;
+    }
+  }
+}
