@@ -48,3 +48,4 @@ export {
 } from "./src/errors.ts";
 export type { LibraryLogger, LoggerConfig, LogLevel } from "./src/log.ts";
 export { logger, loggerConfig } from "./src/log.ts";
+export type { CachedCallInfo, Memoized, MemoizeDecorator, MemoizeOptions } from "./src/memoize.ts";

@@ -1,5 +1,6 @@
 /**
- * The bucketcache demo. Run it twice: the second run reads from disk.
+ * The bucketcache demo: the original library's quick look, with timings.
+ * Run it twice: the second run finds the results on disk.
  *
  *   deno task demo          (or: npx deno@2 task demo)
  *
@@ -7,34 +8,63 @@
  */
 
 import { join } from "node:path";
-import { Bucket } from "../mod.ts";
+import { Bucket, type Memoized } from "../mod.ts";
 
 const dir = join(import.meta.dirname ?? ".", "..", ".demo-cache");
-const ms = (start: number) => `${(performance.now() - start).toFixed(2)} ms`;
+const bucket = new Bucket(dir, { hours: 1 }); // entries live one hour, one file per key
+const timed = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
+  const start = performance.now();
+  const result = await run();
+  console.log(`  ${label} → ${result} (${(performance.now() - start).toFixed(2)} ms)`);
+  return result;
+};
 
-// A bucket whose entries live for an hour, one file per key.
-const bucket = new Bucket(dir, { hours: 1 });
+class SomeService {
+  username: string;
+  password: string;
+  constructor(username: string, password: string) {
+    this.username = username;
+    this.password = password;
+  }
 
-/** Something slow: the answer we want to survive restarts. */
-async function slowSquare(n: number): Promise<number> {
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  return n * n;
+  /** Something slow: the answer should survive restarts. */
+  @bucket.memoize({ nocache: "skipCache" })
+  // deno-lint-ignore no-unused-vars -- memoize reads skipCache, the body does not
+  async expensiveMethod(a: number, b: number, c: number, skipCache = false): Promise<number> {
+    console.log("Method called.");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return a + b + c;
+  }
 }
 
-const key = { task: "square", n: 12 };
-let start = performance.now();
-let answer = await bucket.get(key);
-if (answer === undefined) {
-  answer = await slowSquare(12);
-  await bucket.set(key, answer);
-  console.log(
-    `Computed ${answer} and stored it (${ms(start)}). Run the demo again to read it from disk.`,
-  );
-} else {
-  console.log(`Read ${answer} from disk (${ms(start)}): it survived the restart.`);
-}
+// TypeScript keeps the declared type of a decorated method; at run time it is Memoized.
+(SomeService.prototype.expensiveMethod as unknown as Memoized<
+  [number, number, number],
+  Promise<number>
+>)
+  .callback(() => console.log("Cache used."));
 
-start = performance.now();
-await bucket.get({ n: 12, task: "square" }); // the same key: object keys are order-free
-console.log(`Read again from memory (${ms(start)}).`);
-console.log(`Entries live in ${bucket.path}`);
+const service = new SomeService("user", "secret");
+console.log(`Memoised method, cache in ${bucket.path}:`);
+await timed("expensiveMethod(1, 2, 3)", () => service.expensiveMethod(1, 2, 3));
+await timed("expensiveMethod(1, 2, 3)", () => service.expensiveMethod(1, 2, 3));
+await timed(
+  "expensiveMethod(1, 2, 3, skipCache = true)",
+  () => service.expensiveMethod(1, 2, 3, true),
+);
+
+console.log("\nThe bucket as a dictionary:");
+await timed("set({ user: 42, page: 3 })", async () => {
+  await bucket.set({ user: 42, page: 3 }, { rows: [1, 2, 3] });
+  return "stored";
+});
+await timed(
+  "get({ page: 3, user: 42 })",
+  async () => JSON.stringify(await bucket.get({ page: 3, user: 42 })),
+);
+await bucket.unloadKey({ user: 42, page: 3 });
+await timed(
+  "get after unloadKey (from the file)",
+  async () => JSON.stringify(await bucket.get({ user: 42, page: 3 })),
+);
+console.log("\nRun the demo again: the first call is then a cache hit from disk.");

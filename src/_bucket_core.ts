@@ -59,7 +59,7 @@ const OPTION_NAMES = new Set(["backend", "config", "keymaker", "lifetime", "memo
 const encoder = new TextEncoder();
 
 /** A key located: its memory key, and its file hash once computed. */
-interface Located {
+export interface Located {
   memKey: string;
   bytes?: Uint8Array;
   hash?: string;
@@ -264,6 +264,17 @@ export class BucketCore {
   async lookup(key: unknown): Promise<MemoryEntry | undefined> {
     let located = this.locate(key);
     if (located instanceof Promise) located = await located;
+    return await this.lookupLocated(located);
+  }
+
+  /** The live in-memory entry of a located key, without any I/O (the memoize fast path). */
+  memoryHit(located: Located): MemoryEntry | undefined {
+    const hit = this.memory.get(located.memKey);
+    return hit !== undefined && !this.isExpired(hit, Date.now(), hit.fileName) ? hit : undefined;
+  }
+
+  /** As `lookup`, for a key already located. */
+  async lookupLocated(located: Located): Promise<MemoryEntry | undefined> {
     const hit = this.memory.get(located.memKey);
     if (hit !== undefined) {
       if (!this.isExpired(hit, Date.now(), hit.fileName)) return hit;
@@ -391,6 +402,17 @@ export class BucketCore {
     }
     let located = this.locate(key);
     if (located instanceof Promise) located = await located;
+    return await this.setLocated(located, key, value, lifetime, own);
+  }
+
+  /** As `set`, for a key already located, with the lifetime resolved. */
+  async setLocated(
+    located: Located,
+    key: unknown,
+    value: unknown,
+    lifetime: number | null = this.#lifetime,
+    own = false,
+  ): Promise<MemoryEntry> {
     const expiresAt = lifetime === null ? null : Date.now() + lifetime;
     const file = this.dumpEntry(value, expiresAt, own);
     const fileName = this.fileName(located);

@@ -10,6 +10,15 @@ import type { KeyMaker } from "./keys/keymaker.ts";
 import type { DurationLike } from "./lifetime.ts";
 import type { FileSystem } from "./fs/types.ts";
 import { KeyError } from "./errors.ts";
+import {
+  checkOptions,
+  decorate,
+  isDecoratorContext,
+  type Memoized,
+  type MemoizeDecorator,
+  type MemoizeOptions,
+  memoizeWith,
+} from "./memoize.ts";
 
 /** Options of {@linkcode Bucket}. Lifetime shortcuts (`hours: 1`, …) add up as a `DurationLike`. */
 export interface BucketOptions extends DurationLike {
@@ -126,6 +135,8 @@ export class Bucket<V = any> {
       ?.[internalOptions];
     this.#core = new BucketCore(path, options, internal?.deferred ?? false, internal?.shared);
     cores.set(this, this.#core);
+    // `@bucket.memoize` calls the method without `this`: bind it to the bucket.
+    this.memoize = this.memoize.bind(this) as typeof this.memoize;
   }
 
   /** The absolute directory path. */
@@ -240,5 +251,118 @@ export class Bucket<V = any> {
    */
   async pruneDirectory(): Promise<PrunedFilesInfo> {
     return await this.#core.prune();
+  }
+
+  /**
+   * Memoises a function in this bucket: `bucket.memoize(fn, options?)`
+   * returns a wrapper that resolves to the function's (awaited) result,
+   * computing it once per distinct arguments and serving it from the bucket
+   * afterwards, also in later processes. Used without a function —
+   * `@bucket.memoize` or `@bucket.memoize(options)` — it is a standard (TC39)
+   * decorator for methods and getters, keyed on the instance too.
+   *
+   * The key of a call is the function's name (and class name for methods),
+   * `version`, the instance's state for methods, and the arguments after
+   * `ignore`/`nocache` with trailing `undefined`s dropped. Concurrent calls
+   * with one key share one execution. A function that throws caches nothing;
+   * one that changes its arguments (or instance) so that the key changes
+   * rejects and caches nothing. If writing the cache fails, the result is
+   * still returned and the failure logged. A result the backend cannot
+   * serialise rejects with its `TypeError`.
+   *
+   * @example A function
+   * ```ts
+   * import { Bucket, MemoryFileSystem } from "@bucketcache/bucketcache";
+   * import assert from "node:assert/strict";
+   *
+   * const bucket = new Bucket("/cache", { fs: new MemoryFileSystem() });
+   * let calls = 0;
+   * const add = bucket.memoize(function add(a: number, b: number) {
+   *   calls++;
+   *   return a + b;
+   * });
+   * assert.equal(await add(1, 2), 3);
+   * assert.equal(await add(1, 2), 3);
+   * assert.equal(calls, 1);
+   * ```
+   *
+   * @example A method, skipping the cache on demand
+   * ```ts
+   * import { Bucket, MemoryFileSystem } from "@bucketcache/bucketcache";
+   * import assert from "node:assert/strict";
+   *
+   * const bucket = new Bucket("/cache", { fs: new MemoryFileSystem() });
+   * let calls = 0;
+   * class Service {
+   *   user: string;
+   *   constructor(user: string) {
+   *     this.user = user;
+   *   }
+   *   @bucket.memoize({ nocache: "skipCache" })
+   *   async expensive(a: number, skipCache = false): Promise<string> {
+   *     calls++;
+   *     return `${this.user}:${a}`;
+   *   }
+   * }
+   * await new Service("ada").expensive(1);
+   * await new Service("ada").expensive(1); // equal state: a hit
+   * await new Service("ada").expensive(1, true); // skips the cache
+   * assert.equal(calls, 2);
+   * ```
+   *
+   * @param fn the function to memoise (its `name` is part of the key)
+   * @param options `method`, `nocache`, `ignore`, `key`, `name`, `version`
+   * @returns the memoised function, with `.callback(cb)` for cache hits
+   * @throws {TypeError} for unknown options, names that are not parameters, an anonymous function without `name`
+   */
+  // deno-lint-ignore no-explicit-any
+  memoize<This, A extends any[], R>(
+    value: (this: This, ...args: A) => Promise<R>,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<R>>,
+  ): Memoized<A, R, This>;
+  /** Used as `@bucket.memoize` on a getter that returns a Promise. */
+  memoize<This, R>(
+    value: (this: This) => Promise<R>,
+    context: ClassGetterDecoratorContext<This, Promise<R>>,
+  ): (this: This) => Promise<R>;
+  /** Memoises a function. */
+  // deno-lint-ignore no-explicit-any
+  memoize<F extends (this: any, ...args: any[]) => unknown>(
+    fn: F,
+    options?: MemoizeOptions,
+  ): Memoized<Parameters<F>, ReturnType<F>, ThisParameterType<F>>;
+  /** Returns a decorator for methods and getters. */
+  memoize(options?: MemoizeOptions): MemoizeDecorator;
+  memoize(first?: unknown, second?: unknown): unknown {
+    const core = this.#core;
+    if (isDecoratorContext(second)) return decorate(core, first, second, undefined);
+    if (typeof first === "function") return memoizeWith(core, first as never, second, "function");
+    if (second !== undefined) {
+      throw new TypeError("memoize takes (fn, options), (options) or is used as a decorator");
+    }
+    if (
+      first !== undefined && (typeof first !== "object" || first === null || Array.isArray(first))
+    ) {
+      throw new TypeError(
+        `memoize takes a function or an options object, got ${
+          first === null ? "null" : typeof first
+        }`,
+      );
+    }
+    const decorator = (value: unknown, context: unknown) => {
+      if (!isDecoratorContext(context)) {
+        throw new TypeError(
+          "bucket.memoize(options) returns a decorator: use it as @bucket.memoize(options) on a method",
+        );
+      }
+      return decorate(core, value, context, first);
+    };
+    // Bad options fail here, not when the decorator is applied.
+    if (checkOptions(first).method === false) {
+      throw new TypeError(
+        "memoize as a decorator always keys on the instance: leave out method: false",
+      );
+    }
+    return decorator;
   }
 }

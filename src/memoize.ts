@@ -1,0 +1,453 @@
+/**
+ * Memoising functions, methods and getters in a bucket.
+ *
+ * @module
+ */
+
+import type { BucketCore, Located } from "./_bucket_core.ts";
+import { type Parameter, readParameters } from "./_params.ts";
+import { KEY_STATE } from "./keys/encode.ts";
+import { memoizeLogger } from "./log.ts";
+
+/** Options of `bucket.memoize`. */
+export interface MemoizeOptions {
+  /**
+   * Include `this` in the key: its class name and its own enumerable
+   * properties (functions left out), or what its
+   * `[Symbol.for("bucketcache.keyState")]()` returns. Implied by the decorator.
+   */
+  method?: boolean;
+  /**
+   * A parameter name, or a predicate over the arguments: when truthy the
+   * cache is not read, the function is called and its result overwrites the
+   * entry. A named argument is not part of the key.
+   */
+  // deno-lint-ignore no-explicit-any
+  nocache?: string | ((...args: any[]) => unknown);
+  /** Parameter names or positions left out of the key; a rest parameter's name drops all extra arguments. */
+  ignore?: readonly (string | number)[];
+  /** What to key on instead of the arguments. */
+  // deno-lint-ignore no-explicit-any
+  key?: (...args: any[]) => unknown;
+  /** The function's identity in the key; default its `name`. */
+  name?: string;
+  /** Any key-able value; changing it starts a fresh set of entries. */
+  version?: unknown;
+}
+
+/** What a callback registered with `.callback()` receives on a cache hit. */
+export interface CachedCallInfo<A extends readonly unknown[] = unknown[], R = unknown> {
+  /** The arguments of the call. */
+  args: A;
+  /** The cached result. */
+  returnValue: R;
+  /** When the cached entry expires, or `null`. */
+  expirationDate: Date | null;
+}
+
+/** A memoised function: returns a Promise of the result, and takes callbacks for cache hits. */
+// deno-lint-ignore no-explicit-any
+export interface Memoized<A extends any[], R, This = unknown> {
+  /** Calls the function, or returns its cached result. */
+  (this: This, ...args: A): Promise<Awaited<R>>;
+  /**
+   * Registers `cb` to be called on cache hits (with `this` bound to the
+   * instance for methods). Returns the memoised function, for chaining.
+   */
+  callback(cb: (this: This, info: CachedCallInfo<A, Awaited<R>>) => unknown): Memoized<A, R, This>;
+}
+
+/** What `bucket.memoize(options)` returns: a standard decorator for methods and getters. */
+export interface MemoizeDecorator {
+  /** Decorates a method returning a Promise. */
+  // deno-lint-ignore no-explicit-any
+  <This, A extends any[], R>(
+    value: (this: This, ...args: A) => Promise<R>,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<R>>,
+  ): Memoized<A, R, This>;
+  /** Decorates a getter returning a Promise. */
+  <This, R>(
+    value: (this: This) => Promise<R>,
+    context: ClassGetterDecoratorContext<This, Promise<R>>,
+  ): (
+    this: This,
+  ) => Promise<R>;
+}
+
+const OPTION_NAMES = new Set(["method", "nocache", "ignore", "key", "name", "version"]);
+const KEY_TAG = "bucketcache.memoize/1";
+
+type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
+type Kind = "function" | "method" | "getter";
+
+/** How calls of one memoised function become keys. */
+interface Plan {
+  name: string;
+  method: boolean;
+  version: unknown;
+  /** Positions left out of the key. */
+  ignored: Set<number>;
+  /** Arguments from this position on are left out (an ignored rest parameter). */
+  ignoreFrom: number;
+  nocacheIndex: number | undefined;
+  nocachePredicate: ((...args: unknown[]) => unknown) | undefined;
+  key: ((...args: unknown[]) => unknown) | undefined;
+}
+
+/** Whether `value` is a TC39 decorator context object. */
+export function isDecoratorContext(value: unknown): value is DecoratorContext {
+  return typeof value === "object" && value !== null &&
+    typeof (value as { kind?: unknown }).kind === "string" &&
+    "name" in value && typeof (value as { addInitializer?: unknown }).addInitializer === "function";
+}
+
+/** Checks memoize options; throws a TypeError naming what to change. */
+export function checkOptions(options: unknown): MemoizeOptions {
+  if (options === undefined) return {};
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError('memoize options must be an object such as { nocache: "refresh" }');
+  }
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.has(name)) {
+      throw new TypeError(
+        `Unknown memoize option "${name}": use method, nocache, ignore, key, name or version`,
+      );
+    }
+  }
+  const o = options as MemoizeOptions;
+  if (o.method !== undefined && typeof o.method !== "boolean") {
+    throw new TypeError("memoize option method must be true or false");
+  }
+  if (o.nocache !== undefined && typeof o.nocache !== "string" && typeof o.nocache !== "function") {
+    throw new TypeError("memoize option nocache must be a parameter name or a predicate function");
+  }
+  if (o.ignore !== undefined && !Array.isArray(o.ignore)) {
+    throw new TypeError("memoize option ignore must be an array of parameter names or positions");
+  }
+  if (o.key !== undefined && typeof o.key !== "function") {
+    throw new TypeError("memoize option key must be a function of the arguments");
+  }
+  if (o.name !== undefined && (typeof o.name !== "string" || o.name === "")) {
+    throw new TypeError("memoize option name must be a non-empty string");
+  }
+  return o;
+}
+
+function makePlan(
+  fn: AnyFunction,
+  options: MemoizeOptions,
+  kind: Kind,
+  contextName?: string,
+): Plan {
+  const name = options.name ?? contextName ?? fn.name;
+  if (!name) {
+    throw new TypeError(
+      'Cannot memoize an anonymous function without a name: pass { name: "…" } (the name is part of every key)',
+    );
+  }
+  let parameters: Parameter[] | undefined;
+  const indexOf = (param: string, option: string): number => {
+    parameters ??= readParameters(fn as never);
+    if (parameters === undefined) {
+      throw new TypeError(
+        `memoize option ${option} names "${param}", but the parameter names of ${name} cannot be read ` +
+          "(a native or bound function): give positions, or use the key option",
+      );
+    }
+    const index = parameters.findIndex((p) => p.name === param);
+    if (index === -1) {
+      const known = parameters.map((p) => p.name).filter(Boolean);
+      throw new TypeError(
+        `memoize option ${option} names "${param}", which is not a parameter of ${name} ` +
+          `(its parameters: ${known.length ? known.join(", ") : "none"})`,
+      );
+    }
+    return index;
+  };
+  const plan: Plan = {
+    name,
+    method: kind !== "function" || options.method === true,
+    version: options.version ?? null,
+    ignored: new Set(),
+    ignoreFrom: Infinity,
+    nocacheIndex: undefined,
+    nocachePredicate: undefined,
+    key: options.key,
+  };
+  if (kind !== "function" && options.method === false) {
+    throw new TypeError(
+      "memoize as a decorator always keys on the instance: leave out method: false",
+    );
+  }
+  for (const item of options.ignore ?? []) {
+    if (typeof item === "number") {
+      if (!Number.isInteger(item) || item < 0) {
+        throw new TypeError(
+          `memoize option ignore: ${item} is not a parameter position (0, 1, 2, …)`,
+        );
+      }
+      plan.ignored.add(item);
+    } else if (typeof item === "string") {
+      const index = indexOf(item, "ignore");
+      if (parameters![index].rest) plan.ignoreFrom = Math.min(plan.ignoreFrom, index);
+      else plan.ignored.add(index);
+    } else {
+      throw new TypeError(
+        "memoize option ignore takes parameter names (strings) or positions (numbers)",
+      );
+    }
+  }
+  if (typeof options.nocache === "string") {
+    plan.nocacheIndex = indexOf(options.nocache, "nocache");
+    plan.ignored.add(plan.nocacheIndex);
+  } else if (typeof options.nocache === "function") {
+    plan.nocachePredicate = options.nocache as (...args: unknown[]) => unknown;
+  }
+  if (kind === "getter" && (plan.nocacheIndex !== undefined || plan.ignored.size > 0)) {
+    throw new TypeError(
+      "A memoized getter has no arguments: nocache by name and ignore do not apply",
+    );
+  }
+  return plan;
+}
+
+/** The state of `this` that goes into a method's key. */
+function instanceKey(self: unknown, name: string): [string, unknown] {
+  if (self === null || (typeof self !== "object" && typeof self !== "function")) {
+    throw new TypeError(
+      `The memoized method ${name} was called without an instance (this is ${String(self)})`,
+    );
+  }
+  const className = typeof self === "function"
+    ? self.name
+    : (Object.getPrototypeOf(self)?.constructor?.name as string | undefined) ?? "";
+  const keyState = (self as { [KEY_STATE]?: unknown })[KEY_STATE];
+  if (typeof keyState === "function") return [className, keyState.call(self)];
+  const state: Record<string, unknown> = {};
+  for (const key of Object.keys(self)) {
+    const value = (self as Record<string, unknown>)[key];
+    if (typeof value !== "function") state[key] = value;
+  }
+  return [className, state];
+}
+
+/** The key value of one call. */
+function callKey(plan: Plan, self: unknown, args: unknown[]): unknown {
+  let keyed: unknown;
+  if (plan.key !== undefined) {
+    keyed = plan.key.apply(self, args);
+  } else {
+    const kept: unknown[] = [];
+    const end = Math.min(args.length, plan.ignoreFrom);
+    for (let i = 0; i < end; i++) if (!plan.ignored.has(i)) kept.push(args[i]);
+    while (kept.length > 0 && kept[kept.length - 1] === undefined) kept.pop();
+    keyed = kept;
+  }
+  if (!plan.method) return [KEY_TAG, plan.name, plan.version, keyed];
+  const [className, state] = instanceKey(self, plan.name);
+  return [KEY_TAG, plan.name, plan.version, keyed, className, state];
+}
+
+interface Outcome {
+  value: unknown;
+  hit: boolean;
+  expiresAt: number | null;
+}
+
+/**
+ * Wraps `fn` so its results are cached in the bucket behind `core`.
+ *
+ * @param core the bucket's internals
+ * @param fn the function, method or getter
+ * @param rawOptions memoize options
+ * @param kind how `this` is treated
+ * @param contextName the decorated member's name
+ */
+export function memoizeWith(
+  core: BucketCore,
+  fn: AnyFunction,
+  rawOptions: unknown,
+  kind: Kind,
+  contextName?: string,
+): Memoized<unknown[], unknown, unknown> {
+  if (typeof fn !== "function") throw new TypeError(`memoize needs a function, got ${typeof fn}`);
+  const plan = makePlan(fn, checkOptions(rawOptions), kind, contextName);
+  const flights = new Map<string, Promise<Outcome>>();
+  const callbacks: ((this: unknown, info: CachedCallInfo) => unknown)[] = [];
+
+  const keyError = (error: unknown): unknown =>
+    error instanceof TypeError
+      ? new TypeError(
+        `Cannot key a call of ${plan.name}: ${error.message}. ` +
+          "Leave such arguments out with the ignore option or key on something else with the key option",
+        { cause: error },
+      )
+      : error;
+
+  /** The call's key value and where it lives. */
+  const locate = async (self: unknown, args: unknown[]): Promise<[unknown, Located]> => {
+    try {
+      const keyValue = callKey(plan, self, args);
+      const located = core.locate(keyValue);
+      return [keyValue, located instanceof Promise ? await located : located];
+    } catch (error) {
+      throw keyError(error);
+    }
+  };
+
+  const run = async (
+    self: unknown,
+    args: unknown[],
+    [keyValue, located]: [unknown, Located],
+    skip: boolean,
+  ): Promise<Outcome> => {
+    if (!skip) {
+      let entry;
+      try {
+        entry = await core.lookupLocated(located);
+      } catch (error) {
+        memoizeLogger.warn("Reading the cache for {name} failed; calling it: {error}", {
+          name: plan.name,
+          error,
+        });
+      }
+      if (entry !== undefined) {
+        memoizeLogger.info("Function call loaded from cache: {name}", { name: plan.name });
+        return { value: entry.value, hit: true, expiresAt: entry.expiresAt };
+      }
+    }
+    memoizeLogger.info("Calling {name} ({reason})", {
+      name: plan.name,
+      reason: skip ? "nocache" : "not cached",
+    });
+    const value = await fn.apply(self, args);
+    const [, after] = await locate(self, args);
+    if (after.memKey !== located.memKey) {
+      throw new TypeError(
+        `${plan.name} changed its ${
+          plan.method ? "instance or arguments" : "arguments"
+        } while it ran, ` +
+          "so its key changed and nothing was cached: a memoised function must not mutate what it is keyed on " +
+          "(copy the arguments first, or leave them out with ignore or key)",
+      );
+    }
+    try {
+      const entry = await core.setLocated(located, keyValue, value);
+      return { value, hit: false, expiresAt: entry.expiresAt };
+    } catch (error) {
+      if (error instanceof TypeError) throw error; // the result cannot be stored at all
+      memoizeLogger.error("Could not cache the result of {name}: {error}", {
+        name: plan.name,
+        error,
+      });
+      return { value, hit: false, expiresAt: null };
+    }
+  };
+
+  const hitCallbacks = async (
+    self: unknown,
+    args: unknown[],
+    value: unknown,
+    expiresAt: number | null,
+  ) => {
+    const info: CachedCallInfo = {
+      args,
+      returnValue: value,
+      expirationDate: expiresAt === null ? null : new Date(expiresAt),
+    };
+    for (const cb of callbacks) await cb.call(self, info);
+    return value;
+  };
+
+  /** Reads the file or computes, once for all concurrent calls with this key. */
+  const slowCall = async (
+    self: unknown,
+    args: unknown[],
+    keyed: [unknown, Located] | undefined,
+    skip: boolean,
+  ): Promise<unknown> => {
+    keyed ??= await locate(self, args);
+    const memKey = keyed[1].memKey;
+    let flight = skip ? undefined : flights.get(memKey);
+    if (flight === undefined) {
+      const started = run(self, args, keyed, skip);
+      flight = started;
+      flights.set(memKey, started);
+      const done = () => flights.get(memKey) === started && flights.delete(memKey);
+      started.then(done, done);
+    }
+    const outcome = await flight;
+    if (outcome.hit && callbacks.length > 0) {
+      await hitCallbacks(self, args, outcome.value, outcome.expiresAt);
+    }
+    return outcome.value;
+  };
+
+  const call = (self: unknown, args: unknown[]): Promise<unknown> => {
+    let skip: boolean;
+    let keyed: [unknown, Located] | undefined;
+    try {
+      skip = plan.nocacheIndex !== undefined
+        ? Boolean(args[plan.nocacheIndex])
+        : plan.nocachePredicate !== undefined && Boolean(plan.nocachePredicate.apply(self, args));
+      if (!skip) {
+        // The fast path: a key that is in memory needs no I/O and no await.
+        const keyValue = callKey(plan, self, args);
+        const located = core.locate(keyValue);
+        if (!(located instanceof Promise)) {
+          const hit = core.memoryHit(located);
+          if (hit !== undefined) {
+            memoizeLogger.info("Function call loaded from cache: {name}", { name: plan.name });
+            return callbacks.length > 0
+              ? hitCallbacks(self, args, hit.value, hit.expiresAt)
+              : Promise.resolve(hit.value);
+          }
+          keyed = [keyValue, located];
+        }
+      }
+    } catch (error) {
+      return Promise.reject(keyError(error));
+    }
+    return slowCall(self, args, keyed, skip);
+  };
+
+  const wrapper = function (this: unknown, ...args: unknown[]): Promise<unknown> {
+    return call(this, args);
+  } as Memoized<unknown[], unknown, unknown>;
+  Object.defineProperty(wrapper, "name", { value: fn.name, configurable: true });
+  Object.defineProperty(wrapper, "length", { value: fn.length, configurable: true });
+  wrapper.callback = (cb) => {
+    if (typeof cb !== "function") throw new TypeError("callback needs a function (info) => void");
+    callbacks.push(cb as (this: unknown, info: CachedCallInfo) => unknown);
+    return wrapper;
+  };
+  return wrapper;
+}
+
+/**
+ * Applies memoize as a TC39 decorator.
+ *
+ * @param core the bucket's internals
+ * @param value the decorated method or getter
+ * @param context the decorator context
+ * @param options memoize options
+ */
+export function decorate(
+  core: BucketCore,
+  value: unknown,
+  context: DecoratorContext,
+  options: unknown,
+): unknown {
+  const name = typeof context.name === "symbol"
+    ? context.name.description ?? ""
+    : String(context.name);
+  if (context.kind === "method") {
+    return memoizeWith(core, value as AnyFunction, options, "method", name);
+  }
+  if (context.kind === "getter") {
+    return memoizeWith(core, value as AnyFunction, options, "getter", name);
+  }
+  throw new TypeError(
+    `@memoize decorates methods and getters; it cannot decorate the ${context.kind} ${name}`,
+  );
+}
