@@ -49,3 +49,5 @@ export {
 export type { LibraryLogger, LoggerConfig, LogLevel } from "./src/log.ts";
 export { logger, loggerConfig } from "./src/log.ts";
 export type { CachedCallInfo, Memoized, MemoizeDecorator, MemoizeOptions } from "./src/memoize.ts";
+export type { SyncResult } from "./src/deferred.ts";
+export { deferredWrite, DeferredWriteBucket } from "./src/deferred.ts";

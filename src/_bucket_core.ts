@@ -7,12 +7,14 @@ import { fileURLToPath } from "node:url";
 import type { FileSystem } from "./fs/types.ts";
 import { defaultFileSystem } from "./fs/detect.ts";
 import { isTemporaryName } from "./fs/_temp.ts";
-import { type Backend, type BackendConfig, resolveBackend } from "./backends/backend.ts";
+import { type Backend, resolveBackend } from "./backends/backend.ts";
 import { StructuredCloneBackend } from "./backends/structured_clone.ts";
 import type { KeyMaker } from "./keys/keymaker.ts";
 import { DefaultKeyMaker } from "./keys/keymaker.ts";
 import { hashKeyBytes, hashKeyChunks, hashPrefix } from "./keys/hash.ts";
 import { type DurationLike, isDurationPart, parseLifetime } from "./lifetime.ts";
+import type { BucketOptions, PrunedFilesInfo, SetOptions } from "./bucket.ts";
+import type { SyncResult } from "./deferred.ts";
 import {
   DEFAULT_MEMORY_LIMITS,
   type MemoryEntry,
@@ -21,34 +23,6 @@ import {
 } from "./_memory_layer.ts";
 import { checkPayload, encodeEntryFile, HEADER_SIZE, parseHeader } from "./_entry_file.ts";
 import { fileLogger, keyForLog, keysLogger } from "./log.ts";
-
-/** Options of a bucket (documented on `Bucket`). */
-export interface BucketOptions extends DurationLike {
-  backend?: (abstract new (config?: never) => Backend) | Backend;
-  config?: BackendConfig;
-  keymaker?: KeyMaker;
-  lifetime?: number | DurationLike | null;
-  memory?: boolean | Partial<MemoryLimits>;
-  fs?: FileSystem;
-}
-
-/** Options of `set`. */
-export interface SetOptions {
-  lifetime?: number | DurationLike | null;
-}
-
-/** What `pruneDirectory` deleted. */
-export interface PrunedFilesInfo {
-  size: number;
-  num: number;
-}
-
-/** What a deferred `sync` wrote. */
-export interface SyncResult {
-  written: number;
-  bytes: number;
-  dropped: number;
-}
 
 /** Temporary files older than this are orphans of interrupted writes: pruning removes them. */
 export const ORPHAN_TEMP_AGE_MS = 15 * 60 * 1000;
@@ -61,6 +35,8 @@ const encoder = new TextEncoder();
 /** A key located: its memory key, and its file hash once computed. */
 export interface Located {
   memKey: string;
+  /** The key value, for logs. */
+  key: unknown;
   bytes?: Uint8Array;
   hash?: string;
 }
@@ -208,27 +184,36 @@ export class BucketCore {
   locate(key: unknown): Located | Promise<Located> {
     const made = this.keymaker.makeKey(key);
     if (made instanceof Uint8Array) {
-      if (made.length <= 256) return { memKey: `k${latin1(made)}`, bytes: made };
-      const hash = hashKeyBytes(this.#prefix, made);
-      keysLogger.debug("Hashed key {key} to {hash}", () => ({ key: keyForLog(key), hash }));
-      return { memKey: `h${hash}`, hash };
+      // Small keys are held in memory by their bytes and hashed only when a
+      // file is needed: a memory hit never hashes.
+      if (made.length <= 256) return { memKey: `k${latin1(made)}`, key, bytes: made };
+      const hash = this.#hashed(key, hashKeyBytes(this.#prefix, made));
+      return { memKey: `h${hash}`, key, hash };
     }
     if (made === null || typeof made !== "object") {
       throw new TypeError(
         "A KeyMaker's makeKey must return a Uint8Array, an iterable or a stream of them",
       );
     }
-    return hashKeyChunks(this.#prefix, made).then((hash) => {
-      keysLogger.debug("Hashed key {key} to {hash}", () => ({ key: keyForLog(key), hash }));
-      return { memKey: `h${hash}`, hash };
+    return hashKeyChunks(this.#prefix, made).then((digest) => {
+      const hash = this.#hashed(key, digest);
+      return { memKey: `h${hash}`, key, hash };
     });
+  }
+
+  /** Logs a key's hash (debug) and returns it. */
+  #hashed(key: unknown, hash: string): string {
+    keysLogger.debug("Hashed key {key} to {hash}", () => ({
+      key: keyForLog(key),
+      hash,
+      backend: this.backend.identity,
+    }));
+    return hash;
   }
 
   /** The file name of a located key: its SHA-256 name and the backend's extension. */
   fileName(located: Located): string {
-    if (located.hash === undefined) {
-      located.hash = hashKeyBytes(this.#prefix, located.bytes!);
-    }
+    located.hash ??= this.#hashed(located.key, hashKeyBytes(this.#prefix, located.bytes!));
     return located.hash + this.#extension;
   }
 
@@ -248,10 +233,10 @@ export class BucketCore {
     ) {
       fileLogger.warn(
         "Entry {file} expired: the bucket's lifetime ({lifetime} ms) is shorter than when it was written",
-        {
+        () => ({
           file,
           lifetime,
-        },
+        }),
       );
       return true;
     }
@@ -279,7 +264,8 @@ export class BucketCore {
     if (hit !== undefined) {
       if (!this.isExpired(hit, Date.now(), hit.fileName)) return hit;
       this.memory.delete(located.memKey);
-      if (!hit.pending) await this.fs.remove(join(this.path, this.fileName(located)));
+      // An expired pending entry still supersedes an older file: remove it too.
+      await this.fs.remove(join(this.path, this.fileName(located)));
       return undefined;
     }
     return await this.#load(located);
@@ -300,7 +286,11 @@ export class BucketCore {
   async #readEntry(located: Located, load: Load): Promise<MemoryEntry | undefined> {
     const fileName = this.fileName(located);
     const path = join(this.path, fileName);
-    fileLogger.info("Attempt load from file: {path}", { path });
+    fileLogger.info("Attempt load from file: {path}", () => ({
+      path,
+      key: keyForLog(located.key),
+      backend: this.backend.identity,
+    }));
     const file = await this.fs.readFile(path);
     if (file === null) return undefined;
     const header = parseHeader(file);
@@ -334,15 +324,18 @@ export class BucketCore {
 
   /** Logs and removes a damaged file; it reads as missing. */
   async #discardDamaged(path: string, reason: string): Promise<undefined> {
-    fileLogger.warn("Removing damaged entry file {path}: {reason}", {
+    fileLogger.warn("Removing damaged entry file {path}: {reason}", () => ({
       path,
       reason,
       backend: this.backend.identity,
-    });
+    }));
     try {
       await this.fs.remove(path);
     } catch (error) {
-      fileLogger.warn("Could not remove damaged entry file {path}: {error}", { path, error });
+      fileLogger.warn(
+        "Could not remove damaged entry file {path}: {error}",
+        () => ({ path, error }),
+      );
     }
     return undefined;
   }
@@ -503,8 +496,19 @@ export class BucketCore {
       for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
         const [memKey, entry] = item;
         if (this.isExpired(entry, now)) {
-          this.memory.delete(memKey);
+          if (this.memory.peek(memKey) === entry) this.memory.delete(memKey);
           result.dropped++;
+          try {
+            // Nothing older may resurface in place of the expired value.
+            await this.fs.remove(join(this.path, entry.fileName!));
+          } catch (error) {
+            failures.push(
+              new Error(
+                `Could not remove the superseded file ${entry.fileName}: ${String(error)}`,
+                { cause: error },
+              ),
+            );
+          }
           continue;
         }
         const file = entry.file!;
@@ -569,11 +573,11 @@ export class BucketCore {
         reason = `size ${stat.size} does not match its header`;
       }
       if (reason !== undefined) {
-        fileLogger.warn("Removing damaged entry file {path}: {reason}", {
+        fileLogger.warn("Removing damaged entry file {path}: {reason}", () => ({
           path,
           reason,
           backend: this.backend.identity,
-        });
+        }));
       } else if (!this.isExpired(header as Exclude<typeof header, string>, now, path)) {
         continue;
       }

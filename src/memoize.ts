@@ -7,7 +7,7 @@
 import type { BucketCore, Located } from "./_bucket_core.ts";
 import { type Parameter, readParameters } from "./_params.ts";
 import { KEY_STATE } from "./keys/encode.ts";
-import { memoizeLogger } from "./log.ts";
+import { keyForLog, memoizeLogger } from "./log.ts";
 
 /** Options of `bucket.memoize`. */
 export interface MemoizeOptions {
@@ -306,20 +306,24 @@ export function memoizeWith(
       try {
         entry = await core.lookupLocated(located);
       } catch (error) {
-        memoizeLogger.warn("Reading the cache for {name} failed; calling it: {error}", {
+        memoizeLogger.warn("Reading the cache for {name} failed; calling it: {error}", () => ({
           name: plan.name,
           error,
-        });
+        }));
       }
       if (entry !== undefined) {
-        memoizeLogger.info("Function call loaded from cache: {name}", { name: plan.name });
+        memoizeLogger.info("Function call loaded from cache: {name}", () => ({
+          name: plan.name,
+          key: keyForLog(keyValue),
+        }));
         return { value: entry.value, hit: true, expiresAt: entry.expiresAt };
       }
     }
-    memoizeLogger.info("Calling {name} ({reason})", {
+    memoizeLogger.info("Calling {name} ({reason})", () => ({
       name: plan.name,
+      key: keyForLog(keyValue),
       reason: skip ? "nocache" : "not cached",
-    });
+    }));
     const value = await fn.apply(self, args);
     const [, after] = await locate(self, args);
     if (after.memKey !== located.memKey) {
@@ -336,10 +340,11 @@ export function memoizeWith(
       return { value, hit: false, expiresAt: entry.expiresAt };
     } catch (error) {
       if (error instanceof TypeError) throw error; // the result cannot be stored at all
-      memoizeLogger.error("Could not cache the result of {name}: {error}", {
+      memoizeLogger.error("Could not cache the result of {name}: {error}", () => ({
         name: plan.name,
+        key: keyForLog(keyValue),
         error,
-      });
+      }));
       return { value, hit: false, expiresAt: null };
     }
   };
@@ -397,7 +402,10 @@ export function memoizeWith(
         if (!(located instanceof Promise)) {
           const hit = core.memoryHit(located);
           if (hit !== undefined) {
-            memoizeLogger.info("Function call loaded from cache: {name}", { name: plan.name });
+            memoizeLogger.info("Function call loaded from cache: {name}", () => ({
+              name: plan.name,
+              key: keyForLog(keyValue),
+            }));
             return callbacks.length > 0
               ? hitCallbacks(self, args, hit.value, hit.expiresAt)
               : Promise.resolve(hit.value);
