@@ -294,11 +294,11 @@ export class BucketCore {
     const file = await this.fs.readFile(path);
     if (file === null) return undefined;
     const header = parseHeader(file);
-    if (typeof header === "string") return await this.#discardDamaged(path, header);
-    const payload = checkPayload(file, header);
-    if (typeof payload === "string") return await this.#discardDamaged(path, payload);
+    if (typeof header === "string") return await this.#discardDamaged(path, header, file);
+    const payload = checkPayload(fileName, file, header);
+    if (typeof payload === "string") return await this.#discardDamaged(path, payload, file);
     if (this.isExpired(header, Date.now(), path)) {
-      await this.fs.remove(path);
+      await this.#removeIfUnchanged(path, file);
       return undefined;
     }
     let value: unknown;
@@ -308,6 +308,7 @@ export class BucketCore {
       return await this.#discardDamaged(
         path,
         `${this.backend.identity} could not load it: ${String(error)}`,
+        file,
       );
     }
     const entry: MemoryEntry = {
@@ -322,15 +323,15 @@ export class BucketCore {
     return entry;
   }
 
-  /** Logs and removes a damaged file; it reads as missing. */
-  async #discardDamaged(path: string, reason: string): Promise<undefined> {
+  /** Logs and removes a damaged file (if no one replaced it meanwhile); it reads as missing. */
+  async #discardDamaged(path: string, reason: string, seen: Uint8Array): Promise<undefined> {
     fileLogger.warn("Removing damaged entry file {path}: {reason}", () => ({
       path,
       reason,
       backend: this.backend.identity,
     }));
     try {
-      await this.fs.remove(path);
+      await this.#removeIfUnchanged(path, seen);
     } catch (error) {
       fileLogger.warn(
         "Could not remove damaged entry file {path}: {error}",
@@ -338,6 +339,22 @@ export class BucketCore {
       );
     }
     return undefined;
+  }
+
+  /**
+   * Removes a file only if it still holds what was read (`seen`: the whole
+   * file, or with `headerOnly` its header): another process may have replaced
+   * it with a fresh entry since, and that must stay.
+   */
+  async #removeIfUnchanged(path: string, seen: Uint8Array, headerOnly = false): Promise<boolean> {
+    // A header read from a file shorter than a header was the whole file.
+    const whole = !headerOnly || seen.length < HEADER_SIZE;
+    const now = await this.fs.readPrefix(path, seen.length + 1);
+    if (now === null || (whole ? now.length !== seen.length : now.length <= seen.length)) {
+      return false;
+    }
+    for (let i = 0; i < seen.length; i++) if (now[i] !== seen[i]) return false;
+    return await this.fs.remove(path);
   }
 
   /** Makes a concurrent read of this key keep its result out of memory. */
@@ -352,7 +369,7 @@ export class BucketCore {
   // --- writing -------------------------------------------------------------------
 
   /** Serialises a value into a complete entry file; throws TypeError when it cannot be stored. */
-  dumpEntry(value: unknown, expiresAt: number | null, own: boolean): Uint8Array {
+  dumpEntry(fileName: string, value: unknown, expiresAt: number | null, own: boolean): Uint8Array {
     let dumped: unknown;
     try {
       dumped = this.backend.dump({
@@ -372,7 +389,7 @@ export class BucketCore {
     if (!(dumped instanceof Uint8Array)) {
       throw new TypeError(`${this.backend.identity}.dump must return a Uint8Array or a string`);
     }
-    return encodeEntryFile(dumped, expiresAt, own);
+    return encodeEntryFile(fileName, dumped, expiresAt, own);
   }
 
   /** Stores a value under a key: on disk (or pending, for deferred buckets) and in memory. */
@@ -407,8 +424,8 @@ export class BucketCore {
     own = false,
   ): Promise<MemoryEntry> {
     const expiresAt = lifetime === null ? null : Date.now() + lifetime;
-    const file = this.dumpEntry(value, expiresAt, own);
     const fileName = this.fileName(located);
+    const file = this.dumpEntry(fileName, value, expiresAt, own);
     const entry: MemoryEntry = {
       value,
       expiresAt,
@@ -561,16 +578,25 @@ export class BucketCore {
         continue;
       }
       if (!this.#namePattern.test(name)) continue;
-      const [prefix, stat] = await Promise.all([
-        this.fs.readPrefix(path, HEADER_SIZE),
-        this.fs.stat(path),
-      ]);
+      const prefix = await this.fs.readPrefix(path, HEADER_SIZE);
+      const stat = prefix === null ? null : await this.fs.stat(path);
       if (prefix === null || stat === null) continue;
-      const header = parseHeader(prefix);
-      let reason: string | undefined;
-      if (typeof header === "string") reason = header;
-      else if (stat.size !== HEADER_SIZE + header.length) {
-        reason = `size ${stat.size} does not match its header`;
+      let header = parseHeader(prefix);
+      let seen = prefix;
+      let headerOnly = true;
+      let size = stat.size;
+      let reason = typeof header === "string" ? header : undefined;
+      if (typeof header !== "string" && stat.size !== HEADER_SIZE + header.length) {
+        // Damaged, or replaced between the two reads: judge one snapshot.
+        const file = await this.fs.readFile(path);
+        if (file === null) continue;
+        [seen, headerOnly, size] = [file, false, file.length];
+        header = parseHeader(file);
+        reason = typeof header === "string" ? header : undefined;
+        if (typeof header !== "string") {
+          const payload = checkPayload(name, file, header);
+          if (typeof payload === "string") reason = payload;
+        }
       }
       if (reason !== undefined) {
         fileLogger.warn("Removing damaged entry file {path}: {reason}", () => ({
@@ -581,8 +607,8 @@ export class BucketCore {
       } else if (!this.isExpired(header as Exclude<typeof header, string>, now, path)) {
         continue;
       }
-      if (await this.fs.remove(path)) {
-        info.size += stat.size;
+      if (await this.#removeIfUnchanged(path, seen, headerOnly)) {
+        info.size += size;
         info.num++;
       }
     }

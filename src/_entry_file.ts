@@ -3,7 +3,7 @@
 // length and the CRC-32 of the payload before the backend decodes it.
 //
 //   bucketcache/1 b 0000019ac9e8a000 0000000003e8 1a2b3c4d\n
-//   │           │ │ │                │            └ CRC-32 of the payload, 8 hex
+//   │           │ │ │                │            └ CRC-32 of the file name, then the payload, 8 hex
 //   │           │ │ │                └ payload length in bytes, 12 hex
 //   │           │ │ └ expiry, ms since the epoch, 16 hex; 16 "-" for none
 //   │           │ └ "b": expiry from the bucket's lifetime (a shorter bucket
@@ -22,6 +22,7 @@ export const FORMAT_VERSION = 1;
 export const HEADER_SIZE = 55;
 const MAGIC = "bucketcache/";
 const NO_EXPIRY = "----------------";
+const encoder = new TextEncoder();
 
 /** What the header says about an entry. */
 export interface EntryHeader {
@@ -45,20 +46,34 @@ const CRC_TABLE = /* @__PURE__ */ (() => {
   return table;
 })();
 
-/** CRC-32 (IEEE), the runtime's native one where it exists (Node ≥ 20.15, Bun, Deno). */
-export const crc32: (data: Uint8Array) => number =
+/**
+ * CRC-32 (IEEE) continuing from `initial`: the runtime's native one where it
+ * exists (Node ≥ 20.15, Bun, Deno), a table otherwise.
+ */
+export const crc32: (data: Uint8Array, initial?: number) => number =
   typeof (zlib as { crc32?: unknown }).crc32 === "function"
-    ? (data) => (zlib as unknown as { crc32(data: Uint8Array): number }).crc32(data) >>> 0
-    : (data) => {
-      let c = 0xffffffff;
+    ? (data, initial = 0) =>
+      (zlib as unknown as { crc32(data: Uint8Array, value?: number): number }).crc32(
+        data,
+        initial,
+      ) >>> 0
+    : (data, initial = 0) => {
+      let c = (initial ^ 0xffffffff) >>> 0;
       for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
       return (c ^ 0xffffffff) >>> 0;
     };
 
-const encoder = new TextEncoder();
+/**
+ * The checksum of an entry: CRC-32 of its file name, continued over its
+ * payload. A file copied under another key's name does not match.
+ */
+export function entryChecksum(fileName: string, payload: Uint8Array): number {
+  return crc32(payload, crc32(encoder.encode(fileName)));
+}
 
 /** Frames a payload in a header: the complete bytes of an entry file. */
 export function encodeEntryFile(
+  fileName: string,
   payload: Uint8Array,
   expiresAt: number | null,
   own: boolean,
@@ -68,7 +83,7 @@ export function encodeEntryFile(
     : Math.ceil(expiresAt).toString(16).padStart(16, "0");
   const header = `${MAGIC}${FORMAT_VERSION} ${own ? "o" : "b"} ${expiry} ${
     payload.length.toString(16).padStart(12, "0")
-  } ${crc32(payload).toString(16).padStart(8, "0")}\n`;
+  } ${entryChecksum(fileName, payload).toString(16).padStart(8, "0")}\n`;
   const file = new Uint8Array(HEADER_SIZE + payload.length);
   encoder.encodeInto(header, file);
   file.set(payload, HEADER_SIZE);
@@ -113,7 +128,11 @@ export function parseHeader(bytes: Uint8Array): EntryHeader | string {
 }
 
 /** Checks a whole file against its header: returns the payload, or why it is damaged. */
-export function checkPayload(file: Uint8Array, header: EntryHeader): Uint8Array | string {
+export function checkPayload(
+  fileName: string,
+  file: Uint8Array,
+  header: EntryHeader,
+): Uint8Array | string {
   const actual = file.length - HEADER_SIZE;
   if (actual !== header.length) {
     return actual < header.length
@@ -121,6 +140,8 @@ export function checkPayload(file: Uint8Array, header: EntryHeader): Uint8Array 
       : `${actual - header.length} bytes after the payload`;
   }
   const payload = file.subarray(HEADER_SIZE);
-  if (crc32(payload) !== header.crc) return "checksum mismatch";
+  if (entryChecksum(fileName, payload) !== header.crc) {
+    return "checksum mismatch (damaged, or another entry's file)";
+  }
   return payload;
 }

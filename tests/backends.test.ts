@@ -236,3 +236,34 @@ describe("MessagePackBackend", () => {
     );
   });
 });
+
+describe("own __proto__ properties (a wrong value if a decoder assigns them)", () => {
+  const value = JSON.parse('{"__proto__": null, "a": {"__proto__": {"x": 1}}}');
+
+  test("StructuredCloneBackend keeps them as own properties", () => {
+    const back = roundTrip(new StructuredCloneBackend(), value) as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(back), Object.prototype);
+    assert.ok(Object.hasOwn(back, "__proto__"));
+    assert.deepStrictEqual(back, structuredClone(value));
+  });
+
+  test("JSONBackend keeps them as own properties", () => {
+    assert.deepStrictEqual(roundTrip(new JSONBackend(), value), value);
+  });
+
+  test("MessagePackBackend refuses them, and other values it cannot hold faithfully", () => {
+    const backend = new MessagePackBackend();
+    assert.throws(
+      () => backend.dump({ value, expirationDate: null }),
+      /own property named __proto__ at value\.__proto__/,
+    );
+    assert.throws(
+      () => backend.dump({ value: [Object(1)], expirationDate: null }),
+      /a boxed primitive at value\[0\]/,
+    );
+    assert.throws(
+      () => backend.dump({ value: { s: "\uD800" }, expirationDate: null }),
+      /lone surrogate at value\.s/,
+    );
+  });
+});

@@ -45,9 +45,15 @@ function isNative(fn: unknown): boolean {
     /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(fn));
 }
 
-/** Whether a value was found to need {@linkcode rewriteValue}. */
+/** What {@linkcode inspectValue} found. */
 export interface Inspection {
+  /** The value needs {@linkcode rewriteValue} before msgpackr's structured-clone mode. */
   needsRewrite: boolean;
+  /**
+   * The first thing plain MessagePack cannot hold faithfully (a boxed
+   * primitive, a lone surrogate, an own `__proto__` property), with where it is.
+   */
+  unfaithful?: string;
 }
 
 /**
@@ -60,7 +66,11 @@ export interface Inspection {
 export function inspectValue(value: unknown, backendName: string): Inspection {
   const seen = new Set<object>();
   const path: Segment[] = [];
-  const result = { needsRewrite: false };
+  const result: Inspection = { needsRewrite: false };
+  const note = (what: string) => {
+    result.needsRewrite = true;
+    result.unfaithful ??= `${what} at ${formatPath(path)}`;
+  };
   const fail = (what: string, fix: string): never => {
     throw new TypeError(`${backendName} cannot store ${what} at ${formatPath(path)}: ${fix}`);
   };
@@ -70,7 +80,7 @@ export function inspectValue(value: unknown, backendName: string): Inspection {
         if (item === 0 && 1 / item < 0) result.needsRewrite = true;
         return;
       case "string":
-        if (!item.isWellFormed()) result.needsRewrite = true;
+        if (!item.isWellFormed()) note("a string with a lone surrogate");
         return;
       case "boolean":
       case "undefined":
@@ -128,7 +138,7 @@ export function inspectValue(value: unknown, backendName: string): Inspection {
       object instanceof Number || object instanceof String || object instanceof Boolean ||
       object instanceof BigInt
     ) {
-      result.needsRewrite = true;
+      note("a boxed primitive");
       return;
     }
     const proto = Object.getPrototypeOf(object);
@@ -148,8 +158,9 @@ export function inspectValue(value: unknown, backendName: string): Inspection {
       // properties, as structuredClone does.
     }
     for (const key of Object.keys(object)) {
-      if (!key.isWellFormed()) result.needsRewrite = true;
       path.push(key);
+      if (!key.isWellFormed()) note("a property name with a lone surrogate");
+      if (key === "__proto__") note("an own property named __proto__");
       visit((object as Record<string, unknown>)[key]);
       path.pop();
     }
@@ -259,7 +270,10 @@ export function rewriteValue(value: unknown): unknown {
       return item;
     }
     const keys = Object.keys(item);
-    if (keys.some((key) => !key.isWellFormed())) {
+    // Decoders assign properties, so an own "__proto__" would set the
+    // prototype instead: such objects, and names with lone surrogates, go
+    // through a marker that defines each property.
+    if (keys.some((key) => key === "__proto__" || !key.isWellFormed())) {
       const marker = new OddKeyedObjectMarker([]);
       copies.set(item, marker);
       for (const key of keys) {

@@ -64,7 +64,9 @@ export interface MessagePackBackendConfig {
 /**
  * Stores standard MessagePack in `.msgpack` files that any MessagePack
  * implementation reads back (no msgpackr-only records or extensions).
- * Functions and symbols in the value are a `TypeError`, never dropped.
+ * Functions, symbols, boxed primitives, strings with lone surrogates and own
+ * `__proto__` properties are a `TypeError`, never silently changed. As in
+ * MessagePack itself, `-0` is stored as `0` and array holes as nil.
  *
  * @example
  * ```ts
@@ -124,7 +126,13 @@ export class MessagePackBackend extends Backend {
    * @throws {TypeError} naming where a function or symbol is in the value
    */
   dump(entry: Entry): Uint8Array {
-    inspectValue(entry.value, "MessagePackBackend");
+    const { unfaithful } = inspectValue(entry.value, "MessagePackBackend");
+    if (unfaithful !== undefined) {
+      throw new TypeError(
+        `MessagePackBackend cannot store ${unfaithful} faithfully in standard MessagePack; ` +
+          "convert it first or use StructuredCloneBackend",
+      );
+    }
     return plainBytes(this.#packr.pack(entry.value));
   }
 

@@ -56,7 +56,14 @@ addExtension({
   write: (marker: OddKeyedObjectMarker) => marker.entries,
   read: (entries: [string, unknown][]) => {
     const object: Record<string, unknown> = {};
-    for (const [key, value] of entries) object[key] = value;
+    for (const [key, value] of entries) {
+      Object.defineProperty(object, key, {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    }
     return object;
   },
 });
