@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { makeTempDir, removeDir } from "./helpers/temp.ts";
 import { root, runScript } from "./helpers/runtimes.ts";
 
-test("Deno: works with --allow-read and --allow-write for its directory only", async () => {
+test("Deno: set, get, prune, memoise and deferred writes work with --allow-read and --allow-write for the directory only", async () => {
   const dir = await makeTempDir();
   try {
     const result = await runScript("deno", join(root, "tests/fixtures/least_privilege.ts"), [dir], {
@@ -17,10 +17,12 @@ test("Deno: works with --allow-read and --allow-write for its directory only", a
     );
     assert.deepEqual(JSON.parse(result.stdout), {
       adapter: "deno",
-      back: "least privilege",
-      listed: ["entry.bin"],
-      size: 15,
-      removed: true,
+      raw: "least privilege",
+      loaded: { rows: [1, 2, 3] },
+      pruned: 1,
+      memo: [49, 49, 1],
+      written: 1,
+      deleted: true,
     });
   } finally {
     await removeDir(dir);

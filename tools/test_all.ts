@@ -153,7 +153,8 @@ for (const runtime of runtimes.filter((r) => wanted.includes(r.name))) {
     continue;
   }
   const { code, output } = await run(command[0], command[1], {
-    BUCKETCACHE_TEST_RUNTIME: runtime.name,
+    ...runtimeEnv,
+    BUCKETCACHE_TEST_RUNNER: runtime.name,
   });
   const counts = runtime.count(output);
   totalPassed += counts?.passed ?? 0;
