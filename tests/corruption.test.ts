@@ -9,17 +9,12 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Bucket, JSONBackend, MessagePackBackend, StructuredCloneBackend } from "../mod.ts";
 import { makeTempDir, removeDir } from "./helpers/temp.ts";
+import { seededRandom } from "./helpers/random.ts";
 
 const SCALE = Number(process.env.BUCKETCACHE_SCALE ?? 1);
 const RANDOM_MUTATIONS = 1500 * SCALE;
 
-let seed = 12345;
-const random = () => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 4294967296;
-};
+const random = seededRandom(12345);
 const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
 
 type Mutation = (bytes: Uint8Array, others: Uint8Array[]) => Uint8Array;

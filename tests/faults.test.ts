@@ -28,6 +28,19 @@ async function setup() {
   return { dir, fs };
 }
 
+/** Runs a scenario on a fresh directory, then checks no partial file remains and cleans up. */
+async function withFaults(
+  scenario: (dir: string, fs: FaultyFileSystem) => Promise<void>,
+): Promise<void> {
+  const { dir, fs } = await setup();
+  try {
+    await scenario(dir, fs);
+    await noPartialFiles(dir);
+  } finally {
+    await removeDir(dir);
+  }
+}
+
 /** The value on disk, read by a fresh bucket once the faults are healed. */
 async function onDisk(dir: string, fs: FaultyFileSystem): Promise<unknown> {
   fs.heal();
@@ -53,9 +66,8 @@ const rejectsWith = (code: string) => (error: unknown) => {
 for (const code of codes) {
   describe(`faults: ${code}`, () => {
     for (const operation of operations) {
-      test(`during set, ${operation} fails: the runtime's error, or success; the old or new value, whole`, async () => {
-        const { dir, fs } = await setup();
-        try {
+      test(`during set, ${operation} fails: the runtime's error, or success; the old or new value, whole`, () =>
+        withFaults(async (dir, fs) => {
           const bucket = new Bucket(dir, { fs });
           fs.fail(operation, code);
           let failed = false;
@@ -72,15 +84,10 @@ for (const code of codes) {
             );
           }
           assert.equal(await onDisk(dir, fs), failed ? "old" : "new");
-          await noPartialFiles(dir);
-        } finally {
-          await removeDir(dir);
-        }
-      });
+        }));
 
-      test(`during sync, ${operation} fails: AggregateError or success; failed entries stay pending`, async () => {
-        const { dir, fs } = await setup();
-        try {
+      test(`during sync, ${operation} fails: AggregateError or success; failed entries stay pending`, () =>
+        withFaults(async (dir, fs) => {
           const bucket = new DeferredWriteBucket(dir, { fs });
           await bucket.set("k", "new");
           fs.fail(operation, code);
@@ -100,15 +107,10 @@ for (const code of codes) {
             assert.equal((await bucket.sync()).written, 1, "it was still pending");
             assert.equal(await onDisk(dir, fs), "new");
           }
-          await noPartialFiles(dir);
-        } finally {
-          await removeDir(dir);
-        }
-      });
+        }));
 
-      test(`during delete, ${operation} fails: the runtime's error, or success`, async () => {
-        const { dir, fs } = await setup();
-        try {
+      test(`during delete, ${operation} fails: the runtime's error, or success`, () =>
+        withFaults(async (dir, fs) => {
           const bucket = new Bucket(dir, { fs });
           fs.fail(operation, code);
           let failed = false;
@@ -118,15 +120,10 @@ for (const code of codes) {
             failed = rejectsWith(code)(error);
           }
           assert.equal(await onDisk(dir, fs), failed ? "old" : undefined);
-          await noPartialFiles(dir);
-        } finally {
-          await removeDir(dir);
-        }
-      });
+        }));
 
-      test(`during a memoised call, ${operation} fails: the computed result`, async () => {
-        const { dir, fs } = await setup();
-        try {
+      test(`during a memoised call, ${operation} fails: the computed result`, () =>
+        withFaults(async (dir, fs) => {
           let calls = 0;
           const double = new Bucket(dir, { fs }).memoize(function double(n: number) {
             calls++;
@@ -143,11 +140,7 @@ for (const code of codes) {
             })(21),
             42,
           );
-          await noPartialFiles(dir);
-        } finally {
-          await removeDir(dir);
-        }
-      });
+        }));
     }
   });
 }
