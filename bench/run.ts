@@ -1,0 +1,214 @@
+// The benchmark harness (issue 8). Every workload runs each system in a fresh
+// process, systems in shuffled order, over several rounds; it reports medians
+// and each figure's ratio to the raw-filesystem floor measured in the same
+// rounds, and writes bench/results/<runtime>.{md,json,svg}.
+//
+//   deno task bench                       workers run on Deno
+//   deno task bench --runtime bun         … on Bun (node: the system Node through tsx)
+//   deno task bench --rounds 5 --count 5000
+
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { kvSystems, memoSystems } from "./systems.ts";
+
+const { values: flags } = parseArgs({
+  args: Deno.args,
+  options: {
+    runtime: { type: "string", default: "deno" },
+    rounds: { type: "string", default: "3" },
+    count: { type: "string", default: "5000" },
+    only: { type: "string" },
+  },
+});
+const root = resolve(import.meta.dirname ?? ".", "..");
+const worker = join(root, "bench", "worker.ts");
+const runtime = flags.runtime!;
+const rounds = Number(flags.rounds);
+const count = Number(flags.count);
+
+function command(): [string, string[]] {
+  switch (runtime) {
+    case "deno":
+      return [Deno.execPath(), ["run", "-A", "--node-modules-dir=manual", worker]];
+    case "bun":
+      return [join(root, "node_modules", ".bin", "bun"), [worker]];
+    case "node":
+      return ["node", ["--import", "tsx", worker]];
+    default:
+      throw new TypeError(`--runtime must be deno, bun or node, got ${runtime}`);
+  }
+}
+
+async function runWorker(args: string[]): Promise<Record<string, number>> {
+  const [exe, lead] = command();
+  const { code, stdout, stderr } = await new Deno.Command(exe, {
+    args: [...lead, ...args],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(stdout).trim().split("\n").pop() ?? "";
+  if (code !== 0) {
+    throw new Error(new TextDecoder().decode(stderr).trim().split("\n").slice(-3).join(" "));
+  }
+  return JSON.parse(text);
+}
+
+const shuffle = <T>(items: T[]): T[] => {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j], copy[i]];
+  }
+  return copy;
+};
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.floor(sorted.length / 2)];
+};
+
+const samples = new Map<string, Record<string, number[]>>();
+const failures = new Map<string, string>();
+const record = (system: string, result: Record<string, number>) => {
+  const entry = samples.get(system) ?? {};
+  for (const [metric, value] of Object.entries(result)) (entry[metric] ??= []).push(value);
+  samples.set(system, entry);
+};
+
+const only = flags.only ? new RegExp(flags.only) : undefined;
+for (let round = 1; round <= rounds; round++) {
+  const kv = shuffle(kvSystems.filter((s) => !only || only.test(s.name)));
+  const memo = shuffle(memoSystems.filter((s) => !only || only.test(s.name)));
+  console.error(`round ${round}/${rounds}`);
+  for (const system of kv) {
+    const dir = await mkdtemp(join(tmpdir(), "bc-bench-"));
+    try {
+      record(system.name, await runWorker(["set", system.name, dir, String(count)]));
+      record(system.name, await runWorker(["get", system.name, dir, String(count)]));
+    } catch (error) {
+      failures.set(system.name, String((error as Error).message));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  for (const system of memo) {
+    const dir = await mkdtemp(join(tmpdir(), "bc-bench-"));
+    try {
+      record(system.name, await runWorker(["memo", system.name, dir, "2000"]));
+      if (system.persistent) {
+        record(system.name, await runWorker(["memo-cold", system.name, dir, "2000"]));
+      }
+    } catch (error) {
+      failures.set(system.name, String((error as Error).message));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+const medians: Record<string, Record<string, number>> = {};
+for (const [system, metrics] of samples) {
+  medians[system] = Object.fromEntries(Object.entries(metrics).map(([m, xs]) => [m, median(xs)]));
+}
+const floor = medians["floor: async fs"] ?? {};
+const cell = (value: number | undefined, base: number | undefined) =>
+  value === undefined
+    ? "—"
+    : `${value < 10 ? value.toFixed(2) : value.toFixed(0)} (${
+      base ? (value / base).toFixed(2) : "?"
+    }×)`;
+
+const label = runtime === "node" ? "Node (system, via tsx)" : runtime === "bun" ? "Bun" : "Deno";
+const lines = [
+  `### ${label}: ${count} entries of ~1 KB, median of ${rounds} rounds, µs per operation (× the async-fs floor)`,
+  "",
+  "| system | guarantee | set | cold get (new process) | warm get (same instance; × floor cold get) |",
+  "|---|---|---|---|---|",
+  ...kvSystems.filter((s) => medians[s.name]).map((s) => {
+    const m = medians[s.name];
+    return `| ${s.name} | ${s.guarantee} | ${cell(m.set, floor.set)} | ${
+      cell(m.coldGet, floor.coldGet)
+    } | ${cell(m.warmGet, floor.coldGet)} |`;
+  }),
+  "",
+  `Memoised \`f(a, b, c)\`, 3 small arguments: µs per call (cold hit: × the floor's cold get).`,
+  "",
+  "| system | persistent | miss | warm hit | cold hit (new process) |",
+  "|---|---|---|---|---|",
+  ...memoSystems.filter((s) => medians[s.name]).map((s) => {
+    const m = medians[s.name];
+    return `| ${s.name} | ${s.persistent ? "yes" : "no"} | ${
+      cell(m.memoMiss, undefined).replace(" (?×)", "")
+    } | ${cell(m.memoWarmHit, undefined).replace(" (?×)", "")} | ${
+      s.persistent ? cell(m.memoColdHit, floor.coldGet) : "—"
+    } |`;
+  }),
+  ...(failures.size ? ["", "Failed here:", ...[...failures].map(([s, e]) => `- ${s}: ${e}`)] : []),
+];
+const markdown = lines.join("\n") + "\n";
+console.log(markdown);
+
+/** A horizontal bar chart of set and cold-get ratios to the floor. */
+function chart(): string {
+  const rows = kvSystems.filter((s) => medians[s.name]?.set && medians[s.name]?.coldGet);
+  const max = Math.max(
+    ...rows.flatMap((
+      s,
+    ) => [medians[s.name].set / floor.set, medians[s.name].coldGet / floor.coldGet]),
+    1,
+  );
+  const width = 360;
+  const rowHeight = 34;
+  const left = 220;
+  const height = 40 + rows.length * rowHeight;
+  const bars = rows.map((s, i) => {
+    const y = 30 + i * rowHeight;
+    const set = (medians[s.name].set / floor.set) / max * width;
+    const get = (medians[s.name].coldGet / floor.coldGet) / max * width;
+    const mine = s.name.startsWith("bucketcache");
+    return `<text x="${left - 8}" y="${y + 14}" text-anchor="end" font-weight="${
+      mine ? "bold" : "normal"
+    }">${s.name}</text>` +
+      `<rect x="${left}" y="${y}" width="${set.toFixed(1)}" height="12" fill="#3b82f6"/>` +
+      `<rect x="${left}" y="${y + 14}" width="${get.toFixed(1)}" height="12" fill="#f59e0b"/>` +
+      `<text x="${left + set + 4}" y="${y + 10}" font-size="10">${
+        (medians[s.name].set / floor.set).toFixed(2)
+      }×</text>` +
+      `<text x="${left + get + 4}" y="${y + 24}" font-size="10">${
+        (medians[s.name].coldGet / floor.coldGet).toFixed(2)
+      }×</text>`;
+  });
+  const floorX = left + width / max;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${
+    left + width + 80
+  }" height="${height}" font-family="sans-serif" font-size="12">` +
+    `<text x="10" y="16" font-weight="bold">${label}: time relative to the raw-filesystem floor (lower is better)</text>` +
+    `<rect x="${left + width - 150}" y="4" width="10" height="10" fill="#3b82f6"/><text x="${
+      left + width - 136
+    }" y="13">set</text>` +
+    `<rect x="${left + width - 100}" y="4" width="10" height="10" fill="#f59e0b"/><text x="${
+      left + width - 86
+    }" y="13">cold get</text>` +
+    bars.join("") +
+    `<line x1="${floorX}" y1="24" x2="${floorX}" y2="${
+      height - 4
+    }" stroke="#555" stroke-dasharray="4 3"/>` +
+    `</svg>\n`;
+}
+
+const out = join(root, "bench", "results");
+if (!existsSync(out)) await Deno.mkdir(out, { recursive: true });
+await writeFile(join(out, `${runtime}.md`), markdown);
+await writeFile(
+  join(out, `${runtime}.json`),
+  JSON.stringify(
+    { runtime, rounds, count, medians, failures: Object.fromEntries(failures) },
+    null,
+    2,
+  ) + "\n",
+);
+await writeFile(join(out, `${runtime}.svg`), chart());
+console.error(`wrote bench/results/${runtime}.{md,json,svg}`);
