@@ -22,6 +22,7 @@
  */
 
 export type { AtomicWriteOptions, FileStat, FileSystem, ListOptions } from "./src/fs/types.ts";
+export type { DiskFileSystemOptions } from "./src/fs/_options.ts";
 export { DenoFileSystem } from "./src/fs/deno.ts";
 export { NodeFileSystem } from "./src/fs/node.ts";
 export { MemoryFileSystem } from "./src/fs/memory.ts";

@@ -8,7 +8,24 @@ import { makeTempDir, removeDir, runtime } from "./helpers/temp.ts";
 const onDisk = { makeDir: () => makeTempDir(), removeDir };
 
 testFileSystem("NodeFileSystem", () => new NodeFileSystem(), onDisk);
-if (runtime === "deno") testFileSystem("DenoFileSystem", () => new DenoFileSystem(), onDisk);
+testFileSystem(
+  "NodeFileSystem, all asynchronous",
+  () => new NodeFileSystem({ syncBelow: 0 }),
+  onDisk,
+);
+testFileSystem(
+  "NodeFileSystem, all synchronous up to 64 MiB",
+  () => new NodeFileSystem({ syncBelow: 64 << 20 }),
+  onDisk,
+);
+if (runtime === "deno") {
+  testFileSystem("DenoFileSystem", () => new DenoFileSystem(), onDisk);
+  testFileSystem(
+    "DenoFileSystem, all asynchronous",
+    () => new DenoFileSystem({ syncBelow: 0 }),
+    onDisk,
+  );
+}
 let memoryDirs = 0;
 testFileSystem("MemoryFileSystem", () => new MemoryFileSystem(), {
   makeDir: async (fs) => {
@@ -27,6 +44,19 @@ describe("defaultFileSystem", () => {
   test("picks the runtime's own adapter", () => {
     assert.equal(defaultFileSystem().name, runtime === "deno" ? "deno" : "node");
     assert.equal(defaultFileSystem(), defaultFileSystem(), "the instance is shared");
+  });
+});
+
+describe("disk adapter options", () => {
+  test("syncBelow is checked", () => {
+    assert.throws(() => new NodeFileSystem({ syncBelow: -1 }), RangeError);
+    assert.throws(
+      () => new NodeFileSystem({ sync: true } as never),
+      /Unknown NodeFileSystem option "sync"/,
+    );
+    if (runtime === "deno") {
+      assert.throws(() => new DenoFileSystem({ syncBelow: 1.5 }), /whole number/);
+    }
   });
 });
 

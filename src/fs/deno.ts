@@ -7,11 +7,14 @@
 import type { AtomicWriteOptions, FileStat, FileSystem, ListOptions } from "./types.ts";
 import { isTemporaryName, temporaryPathFor } from "./_temp.ts";
 import { isNotFound } from "./_errors.ts";
+import { type DiskFileSystemOptions, readSyncBelow } from "./_options.ts";
 
 /**
  * A {@linkcode FileSystem} on `Deno.readFile`, `Deno.writeFile`,
  * `Deno.rename` and friends; the default in Deno. It needs only
- * `--allow-read` and `--allow-write` for the bucket's directory.
+ * `--allow-read` and `--allow-write` for the bucket's directory. Small files
+ * use the synchronous calls, large ones the asynchronous calls (see
+ * `syncBelow`).
  *
  * @example Atomic write and read back
  * ```ts
@@ -30,10 +33,25 @@ import { isNotFound } from "./_errors.ts";
 export class DenoFileSystem implements FileSystem {
   /** `"deno"`. */
   readonly name: string = "deno";
+  readonly #syncBelow: number;
+
+  /**
+   * Creates the adapter.
+   *
+   * @param options `{ syncBelow }`: the size up to which file operations are synchronous
+   * @throws {TypeError} for unknown options
+   * @throws {RangeError} for a negative or fractional `syncBelow`
+   */
+  constructor(options?: DiskFileSystemOptions) {
+    this.#syncBelow = readSyncBelow(options, "DenoFileSystem");
+  }
 
   /** Reads a whole file, or `null` when it does not exist. */
   async readFile(path: string): Promise<Uint8Array | null> {
     try {
+      if (this.#syncBelow > 0 && Deno.statSync(path).size <= this.#syncBelow) {
+        return Deno.readFileSync(path);
+      }
       return await Deno.readFile(path);
     } catch (error) {
       if (isNotFound(error)) return null;
@@ -43,6 +61,7 @@ export class DenoFileSystem implements FileSystem {
 
   /** Reads up to `length` bytes from the start of a file, or `null` when it does not exist. */
   async readPrefix(path: string, length: number): Promise<Uint8Array | null> {
+    if (this.#syncBelow > 0 && length <= this.#syncBelow) return this.#readPrefixSync(path, length);
     let file;
     try {
       file = await Deno.open(path, { read: true });
@@ -64,6 +83,28 @@ export class DenoFileSystem implements FileSystem {
     }
   }
 
+  #readPrefixSync(path: string, length: number): Uint8Array | null {
+    let file;
+    try {
+      file = Deno.openSync(path, { read: true });
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+    try {
+      const bytes = new Uint8Array(length);
+      let filled = 0;
+      while (filled < length) {
+        const read = file.readSync(bytes.subarray(filled));
+        if (read === null || read === 0) break;
+        filled += read;
+      }
+      return bytes.subarray(0, filled);
+    } finally {
+      file.close();
+    }
+  }
+
   /** Writes to a unique temporary file, then renames it over `path`. */
   async writeFileAtomic(
     path: string,
@@ -71,6 +112,20 @@ export class DenoFileSystem implements FileSystem {
     options?: AtomicWriteOptions,
   ): Promise<void> {
     const temporary = temporaryPathFor(path);
+    if (!options?.fsync && data.byteLength <= this.#syncBelow) {
+      try {
+        Deno.writeFileSync(temporary, data, { createNew: true });
+        Deno.renameSync(temporary, path);
+        return;
+      } catch (error) {
+        try {
+          Deno.removeSync(temporary);
+        } catch {
+          // It was not created.
+        }
+        throw error;
+      }
+    }
     try {
       if (options?.fsync) {
         const file = await Deno.open(temporary, { write: true, createNew: true });
@@ -96,7 +151,8 @@ export class DenoFileSystem implements FileSystem {
   /** Removes a file; `false` when it was not there. */
   async remove(path: string): Promise<boolean> {
     try {
-      await Deno.remove(path);
+      if (this.#syncBelow > 0) Deno.removeSync(path);
+      else await Deno.remove(path);
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
@@ -128,7 +184,7 @@ export class DenoFileSystem implements FileSystem {
   /** Size and modification time, or `null` when the file does not exist. */
   async stat(path: string): Promise<FileStat | null> {
     try {
-      const info = await Deno.stat(path);
+      const info = this.#syncBelow > 0 ? Deno.statSync(path) : await Deno.stat(path);
       return { size: info.size, mtimeMs: info.mtime?.getTime() ?? 0 };
     } catch (error) {
       if (isNotFound(error)) return null;
@@ -138,6 +194,7 @@ export class DenoFileSystem implements FileSystem {
 
   /** Creates `path` and its parents. */
   async mkdir(path: string): Promise<void> {
-    await Deno.mkdir(path, { recursive: true });
+    if (this.#syncBelow > 0) Deno.mkdirSync(path, { recursive: true });
+    else await Deno.mkdir(path, { recursive: true });
   }
 }

@@ -8,10 +8,24 @@ import { mkdir, open, opendir, readFile, rename, stat, unlink, writeFile } from 
 import type { AtomicWriteOptions, FileStat, FileSystem, ListOptions } from "./types.ts";
 import { isTemporaryName, temporaryPathFor } from "./_temp.ts";
 import { isNotFound } from "./_errors.ts";
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { type DiskFileSystemOptions, readSyncBelow } from "./_options.ts";
 
 /**
- * A {@linkcode FileSystem} on `node:fs/promises`. It works in every runtime
- * that provides `node:fs` (Node, Bun and Deno); Bun and Node use it by default.
+ * A {@linkcode FileSystem} on `node:fs`. It works in every runtime that
+ * provides `node:fs` (Node, Bun and Deno); Bun and Node use it by default.
+ * Small files use the synchronous calls, large ones the asynchronous calls
+ * (see `syncBelow`).
  *
  * @example Atomic write and read back
  * ```ts
@@ -31,10 +45,26 @@ import { isNotFound } from "./_errors.ts";
 export class NodeFileSystem implements FileSystem {
   /** `"node"`. */
   readonly name: string = "node";
+  readonly #syncBelow: number;
+
+  /**
+   * Creates the adapter.
+   *
+   * @param options `{ syncBelow }`: the size up to which file operations are synchronous
+   * @throws {TypeError} for unknown options
+   * @throws {RangeError} for a negative or fractional `syncBelow`
+   */
+  constructor(options?: DiskFileSystemOptions) {
+    this.#syncBelow = readSyncBelow(options, "NodeFileSystem");
+  }
 
   /** Reads a whole file, or `null` when it does not exist. */
   async readFile(path: string): Promise<Uint8Array | null> {
     try {
+      if (this.#syncBelow > 0 && statSync(path).size <= this.#syncBelow) {
+        const small = readFileSync(path);
+        return new Uint8Array(small.buffer, small.byteOffset, small.byteLength);
+      }
       const buffer = await readFile(path);
       return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     } catch (error) {
@@ -45,6 +75,7 @@ export class NodeFileSystem implements FileSystem {
 
   /** Reads up to `length` bytes from the start of a file, or `null` when it does not exist. */
   async readPrefix(path: string, length: number): Promise<Uint8Array | null> {
+    if (this.#syncBelow > 0 && length <= this.#syncBelow) return this.#readPrefixSync(path, length);
     let handle;
     try {
       handle = await open(path, "r");
@@ -66,6 +97,28 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
+  #readPrefixSync(path: string, length: number): Uint8Array | null {
+    let fd: number;
+    try {
+      fd = openSync(path, "r");
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+    try {
+      const bytes = new Uint8Array(length);
+      let filled = 0;
+      while (filled < length) {
+        const read = readSync(fd, bytes, filled, length - filled, filled);
+        if (read === 0) break;
+        filled += read;
+      }
+      return bytes.subarray(0, filled);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   /** Writes to a unique temporary file, then renames it over `path`. */
   async writeFileAtomic(
     path: string,
@@ -73,6 +126,20 @@ export class NodeFileSystem implements FileSystem {
     options?: AtomicWriteOptions,
   ): Promise<void> {
     const temporary = temporaryPathFor(path);
+    if (!options?.fsync && data.byteLength <= this.#syncBelow) {
+      try {
+        writeFileSync(temporary, data, { flag: "wx" });
+        renameSync(temporary, path);
+        return;
+      } catch (error) {
+        try {
+          unlinkSync(temporary);
+        } catch {
+          // It was not created.
+        }
+        throw error;
+      }
+    }
     try {
       if (options?.fsync) {
         const handle = await open(temporary, "wx");
@@ -95,7 +162,8 @@ export class NodeFileSystem implements FileSystem {
   /** Removes a file; `false` when it was not there. */
   async remove(path: string): Promise<boolean> {
     try {
-      await unlink(path);
+      if (this.#syncBelow > 0) unlinkSync(path);
+      else await unlink(path);
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
@@ -122,7 +190,7 @@ export class NodeFileSystem implements FileSystem {
   /** Size and modification time, or `null` when the file does not exist. */
   async stat(path: string): Promise<FileStat | null> {
     try {
-      const info = await stat(path);
+      const info = this.#syncBelow > 0 ? statSync(path) : await stat(path);
       return { size: info.size, mtimeMs: info.mtimeMs };
     } catch (error) {
       if (isNotFound(error)) return null;
@@ -132,6 +200,7 @@ export class NodeFileSystem implements FileSystem {
 
   /** Creates `path` and its parents. */
   async mkdir(path: string): Promise<void> {
-    await mkdir(path, { recursive: true });
+    if (this.#syncBelow > 0) mkdirSync(path, { recursive: true });
+    else await mkdir(path, { recursive: true });
   }
 }
