@@ -241,7 +241,11 @@ export class KeyEncoder {
     KeyEncoder.#idle = undefined;
     try {
       const chunks: Uint8Array[] = [];
-      if (!encoder.#primitive(value)) {
+      // Small keys of arrays, plain objects and primitives take a synchronous
+      // path; anything else (or anything it cannot finish) starts over on the
+      // generator path, which writes the same bytes.
+      if (!encoder.#primitive(value) && !encoder.#plain(value, 0)) {
+        encoder.#pos = 0;
         for (const chunk of encoder.#value(value)) chunks.push(chunk);
       }
       chunks.push(encoder.#buffer.slice(0, encoder.#pos));
@@ -324,6 +328,50 @@ export class KeyEncoder {
       default:
         return false;
     }
+  }
+
+  /**
+   * Writes arrays and plain objects of primitives and short strings, nested
+   * up to 8 deep, without generators. Returns false (leaving a partial write
+   * for the caller to discard) at anything else.
+   */
+  #plain(value: unknown, depth: number): boolean {
+    if (typeof value !== "object" || value === null || depth > 8) return false;
+    if (typeof (value as { [KEY_STATE]?: unknown })[KEY_STATE] === "function") return false;
+    if (Array.isArray(value)) {
+      if (!this.#ensure(11)) return false;
+      this.#byte(Tag.array);
+      this.#varint(value.length);
+      for (let i = 0; i < value.length; i++) {
+        if (!(i in value)) {
+          if (!this.#ensure(1)) return false;
+          this.#byte(Tag.hole);
+          continue;
+        }
+        const item = value[i];
+        if (!this.#primitive(item) && !this.#plain(item, depth + 1)) return false;
+      }
+      return true;
+    }
+    const proto = Object.getPrototypeOf(value);
+    if (
+      (proto !== Object.prototype && proto !== null) ||
+      Object.getOwnPropertySymbols(value).length > 0
+    ) {
+      return false;
+    }
+    let keys = Object.keys(value);
+    if (this.#sortKeys && keys.length > 1) keys = sortByEncodedBytes(keys);
+    if (!this.#ensure(11)) return false;
+    this.#byte(Tag.object);
+    this.#varint(keys.length);
+    for (const key of keys) {
+      if (key.length * 3 >= 0x80 || !this.#ensure(2 + key.length * 3)) return false;
+      this.#shortString(key);
+      const item = (value as Record<string, unknown>)[key];
+      if (!this.#primitive(item) && !this.#plain(item, depth + 1)) return false;
+    }
+    return true;
   }
 
   /** A string of fewer than 43 code units (at most 127 bytes); room must be made. */
