@@ -21,13 +21,14 @@ const { values: flags } = parseArgs({
     rounds: { type: "string", default: "3" },
     count: { type: "string", default: "5000" },
     only: { type: "string" },
+    redraw: { type: "boolean", default: false },
   },
 });
 const root = resolve(import.meta.dirname ?? ".", "..");
 const worker = join(root, "bench", "worker.ts");
 const runtime = flags.runtime!;
-const rounds = Number(flags.rounds);
-const count = Number(flags.count);
+let rounds = Number(flags.rounds);
+let count = Number(flags.count);
 
 function command(): [string, string[]] {
   switch (runtime) {
@@ -79,7 +80,8 @@ const record = (system: string, result: Record<string, number>) => {
 };
 
 const only = flags.only ? new RegExp(flags.only) : undefined;
-for (let round = 1; round <= rounds; round++) {
+const saved = join(root, "bench", "results", `${runtime}.json`);
+for (let round = 1; round <= (flags.redraw ? 0 : rounds); round++) {
   const kv = shuffle(kvSystems.filter((s) => !only || only.test(s.name)));
   const memo = shuffle(memoSystems.filter((s) => !only || only.test(s.name)));
   console.error(`round ${round}/${rounds}`);
@@ -109,9 +111,19 @@ for (let round = 1; round <= rounds; round++) {
   }
 }
 
-const medians: Record<string, Record<string, number>> = {};
+let medians: Record<string, Record<string, number>> = {};
 for (const [system, metrics] of samples) {
   medians[system] = Object.fromEntries(Object.entries(metrics).map(([m, xs]) => [m, median(xs)]));
+}
+if (flags.redraw) {
+  // Rewrite the table and chart from saved results, without running anything.
+  const previous = JSON.parse(await Deno.readTextFile(saved));
+  medians = previous.medians;
+  rounds = previous.rounds;
+  count = previous.count;
+  for (const [system, error] of Object.entries(previous.failures ?? {})) {
+    failures.set(system, String(error));
+  }
 }
 const floor = medians["floor: async fs"] ?? {};
 const cell = (value: number | undefined, base: number | undefined) =>
@@ -163,9 +175,9 @@ function chart(): string {
   const width = 360;
   const rowHeight = 34;
   const left = 220;
-  const height = 40 + rows.length * rowHeight;
+  const height = 52 + rows.length * rowHeight;
   const bars = rows.map((s, i) => {
-    const y = 30 + i * rowHeight;
+    const y = 44 + i * rowHeight;
     const set = (medians[s.name].set / floor.set) / max * width;
     const get = (medians[s.name].coldGet / floor.coldGet) / max * width;
     const mine = s.name.startsWith("bucketcache");
@@ -186,16 +198,13 @@ function chart(): string {
     left + width + 80
   }" height="${height}" font-family="sans-serif" font-size="12">` +
     `<text x="10" y="16" font-weight="bold">${label}: time relative to the raw-filesystem floor (lower is better)</text>` +
-    `<rect x="${left + width - 150}" y="4" width="10" height="10" fill="#3b82f6"/><text x="${
-      left + width - 136
-    }" y="13">set</text>` +
-    `<rect x="${left + width - 100}" y="4" width="10" height="10" fill="#f59e0b"/><text x="${
-      left + width - 86
-    }" y="13">cold get</text>` +
+    `<rect x="10" y="24" width="10" height="10" fill="#3b82f6"/><text x="24" y="33">set</text>` +
+    `<rect x="60" y="24" width="10" height="10" fill="#f59e0b"/><text x="74" y="33">cold get (new process)</text>` +
     bars.join("") +
-    `<line x1="${floorX}" y1="24" x2="${floorX}" y2="${
-      height - 4
+    `<line x1="${floorX}" y1="40" x2="${floorX}" y2="${
+      height - 16
     }" stroke="#555" stroke-dasharray="4 3"/>` +
+    `<text x="${floorX + 4}" y="${height - 4}" font-size="10" fill="#555">floor = 1×</text>` +
     `</svg>\n`;
 }
 
