@@ -240,14 +240,15 @@ export class KeyEncoder {
       : new KeyEncoder(sortKeys);
     KeyEncoder.#idle = undefined;
     try {
-      const chunks: Uint8Array[] = [];
       // Small keys of arrays, plain objects and primitives take a synchronous
       // path; anything else (or anything it cannot finish) starts over on the
       // generator path, which writes the same bytes.
-      if (!encoder.#primitive(value) && !encoder.#plain(value, 0)) {
-        encoder.#pos = 0;
-        for (const chunk of encoder.#value(value)) chunks.push(chunk);
+      if (encoder.#primitive(value) || encoder.#plain(value, 0)) {
+        return encoder.#buffer.slice(0, encoder.#pos);
       }
+      encoder.#pos = 0;
+      const chunks: Uint8Array[] = [];
+      for (const chunk of encoder.#value(value)) chunks.push(chunk);
       chunks.push(encoder.#buffer.slice(0, encoder.#pos));
       return chunks.length === 1 ? chunks[0] : KeyEncoder.#concat(chunks);
     } finally {
