@@ -8,7 +8,7 @@
  * ```ts
  * import { defaultFileSystem } from "@bucketcache/bucketcache";
  * import assert from "node:assert/strict";
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
  *
@@ -16,6 +16,7 @@
  * const fs = defaultFileSystem();
  * await fs.writeFileAtomic(join(dir, "entry"), new Uint8Array([1, 2]));
  * assert.deepEqual(await fs.readFile(join(dir, "entry")), new Uint8Array([1, 2]));
+ * await rm(dir, { recursive: true });
  * ```
  *
  * @module

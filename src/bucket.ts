@@ -108,14 +108,16 @@ export interface InternalOptions {
  * ```ts
  * import { Bucket } from "@bucketcache/bucketcache";
  * import assert from "node:assert/strict";
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
  *
- * const bucket = new Bucket(join(await mkdtemp(join(tmpdir(), "bc-")), "cache"), { hours: 1 });
+ * const dir = await mkdtemp(join(tmpdir(), "bc-"));
+ * const bucket = new Bucket(join(dir, "cache"), { hours: 1 });
  * await bucket.set({ user: 42, page: 3 }, { rows: [1, 2, 3] });
  * assert.deepEqual(await bucket.get({ page: 3, user: 42 }), { rows: [1, 2, 3] });
  * assert.equal(await bucket.get("missing"), undefined);
+ * await rm(dir, { recursive: true });
  * ```
  */
 // deno-lint-ignore no-explicit-any

@@ -1,17 +1,38 @@
 // Temporary directories for tests, removed when the test ends.
 
+import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** Creates a fresh directory under the system's temp dir. */
+const created = new Set<string>();
+let cleanupRegistered = false;
+
+/** Removes every directory this process created, when it exits. */
+function registerCleanup(): void {
+  if (cleanupRegistered) return;
+  cleanupRegistered = true;
+  const cleanup = () => {
+    for (const dir of created) rmSync(dir, { recursive: true, force: true });
+    created.clear();
+  };
+  process.on("exit", cleanup);
+  // Deno runs test modules in one process and may not emit "exit" for them.
+  globalThis.addEventListener?.("unload", cleanup);
+}
+
+/** Creates a fresh directory under the system's temp dir, removed when the process exits. */
 export async function makeTempDir(prefix = "bucketcache-test-"): Promise<string> {
-  return await mkdtemp(join(tmpdir(), prefix));
+  registerCleanup();
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  created.add(dir);
+  return dir;
 }
 
 /** Removes a directory tree, ignoring one that is already gone. */
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+  created.delete(dir);
 }
 
 /** Collects an async iterable into an array. */
