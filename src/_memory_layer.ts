@@ -46,16 +46,6 @@ export class MemoryLayer {
     this.limits = limits;
   }
 
-  /** Entries held. */
-  get size(): number {
-    return this.#entries.size;
-  }
-
-  /** Serialised bytes held. */
-  get bytes(): number {
-    return this.#bytes;
-  }
-
   /** The entry for `key`, marked as just used. */
   get(key: string): MemoryEntry | undefined {
     const entry = this.#entries.get(key);

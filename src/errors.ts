@@ -82,8 +82,11 @@ export class BackendLoadError extends Error {
 }
 
 /**
- * Why a key could not be loaded from its file. Used inside the bucket and in
- * log records; never thrown from the public API.
+ * Why a key could not be loaded from its file, as in the original library,
+ * which raised it internally. The public API never throws it or its
+ * subclasses: a missing, expired or damaged entry reads as `undefined` (and
+ * `getitem` rejects with {@linkcode KeyError}). Exported for code that
+ * classifies such reasons itself, for example in a custom wrapper.
  *
  * @example
  * ```ts
