@@ -7,6 +7,7 @@
 import type { AtomicWriteOptions, FileStat, FileSystem, ListOptions } from "./types.ts";
 import { isTemporaryName, temporaryPathFor } from "./_temp.ts";
 import { isNotFound } from "./_errors.ts";
+import { fill, fillSync } from "./_fill.ts";
 import { type DiskFileSystemOptions, readSyncBelow } from "./_options.ts";
 
 /**
@@ -70,14 +71,7 @@ export class DenoFileSystem implements FileSystem {
       throw error;
     }
     try {
-      const bytes = new Uint8Array(length);
-      let filled = 0;
-      while (filled < length) {
-        const read = await file.read(bytes.subarray(filled));
-        if (read === null || read === 0) break;
-        filled += read;
-      }
-      return bytes.subarray(0, filled);
+      return await fill(length, (into) => file.read(into));
     } finally {
       file.close();
     }
@@ -92,14 +86,7 @@ export class DenoFileSystem implements FileSystem {
       throw error;
     }
     try {
-      const bytes = new Uint8Array(length);
-      let filled = 0;
-      while (filled < length) {
-        const read = file.readSync(bytes.subarray(filled));
-        if (read === null || read === 0) break;
-        filled += read;
-      }
-      return bytes.subarray(0, filled);
+      return fillSync(length, (into) => file.readSync(into));
     } finally {
       file.close();
     }

@@ -8,6 +8,7 @@ import { mkdir, open, opendir, readFile, rename, stat, unlink, writeFile } from 
 import type { AtomicWriteOptions, FileStat, FileSystem, ListOptions } from "./types.ts";
 import { isTemporaryName, temporaryPathFor } from "./_temp.ts";
 import { isNotFound } from "./_errors.ts";
+import { fill, fillSync } from "./_fill.ts";
 import {
   closeSync,
   mkdirSync,
@@ -84,14 +85,10 @@ export class NodeFileSystem implements FileSystem {
       throw error;
     }
     try {
-      const bytes = new Uint8Array(length);
-      let filled = 0;
-      while (filled < length) {
-        const { bytesRead } = await handle.read(bytes, filled, length - filled, filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
-      return bytes.subarray(0, filled);
+      return await fill(
+        length,
+        async (into, offset) => (await handle.read(into, 0, into.length, offset)).bytesRead,
+      );
     } finally {
       await handle.close();
     }
@@ -106,14 +103,7 @@ export class NodeFileSystem implements FileSystem {
       throw error;
     }
     try {
-      const bytes = new Uint8Array(length);
-      let filled = 0;
-      while (filled < length) {
-        const read = readSync(fd, bytes, filled, length - filled, filled);
-        if (read === 0) break;
-        filled += read;
-      }
-      return bytes.subarray(0, filled);
+      return fillSync(length, (into, offset) => readSync(fd, into, 0, into.length, offset));
     } finally {
       closeSync(fd);
     }
