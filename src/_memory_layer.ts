@@ -1,6 +1,9 @@
 // The in-memory layer of a bucket: a bounded least-recently-used map of
-// entries, served by reference. A Map keeps insertion order, so moving an
-// entry to the end on each hit makes the first entry the least recently used.
+// entries, served by reference. A Map keeps insertion order; a hit only marks
+// its entry used (one property write, no Map reordering on the hot path), and
+// eviction walks from the oldest entry, giving marked entries a second chance:
+// they move to the end, unmarked. Recently read entries therefore outlive
+// entries nobody read since they were stored (the "second chance" LRU).
 
 /** One entry held in memory. */
 export interface MemoryEntry {
@@ -20,6 +23,8 @@ export interface MemoryEntry {
   key?: unknown;
   /** The complete entry file, while pending. */
   file?: Uint8Array;
+  /** Read since it was stored or last spared by eviction. */
+  used?: boolean;
 }
 
 /** Bounds of the memory layer. */
@@ -49,10 +54,7 @@ export class MemoryLayer {
   /** The entry for `key`, marked as just used. */
   get(key: string): MemoryEntry | undefined {
     const entry = this.#entries.get(key);
-    if (entry !== undefined) {
-      this.#entries.delete(key);
-      this.#entries.set(key, entry);
-    }
+    if (entry !== undefined) entry.used = true;
     return entry;
   }
 
@@ -92,10 +94,17 @@ export class MemoryLayer {
   #evict(): void {
     const { maxEntries, maxBytes } = this.limits;
     if (this.#entries.size <= maxEntries && this.#bytes <= maxBytes) return;
+    // Each entry is spared at most once per call, so this ends.
+    let spared = this.#entries.size;
     for (const [key, entry] of this.#entries) {
       if (this.#entries.size <= maxEntries && this.#bytes <= maxBytes) return;
       if (entry.pending) continue;
       this.#entries.delete(key);
+      if (entry.used && spared-- > 0) {
+        entry.used = false;
+        this.#entries.set(key, entry);
+        continue;
+      }
       this.#bytes -= entry.size;
     }
   }
