@@ -6,13 +6,18 @@
 //   deno task bench                       workers run on Deno
 //   deno task bench --runtime bun         … on Bun (node: the system Node through tsx)
 //   deno task bench --rounds 5 --count 5000
+//   deno task bench --workloads big,many --many 100000
+//
+// Workloads: kv (1 set, 2 cold get, 3 warm get), memo (6), big (4: one 8 MiB
+// value, with peak memory), many (5: --many small entries, then a new process
+// opens the store and reads one; disk use), keys (7: bench/keys.ts).
 
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { kvSystems, memoSystems } from "./systems.ts";
+import { binarySystems, kvSystems, memoSystems } from "./systems.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -20,6 +25,8 @@ const { values: flags } = parseArgs({
     runtime: { type: "string", default: "deno" },
     rounds: { type: "string", default: "3" },
     count: { type: "string", default: "5000" },
+    many: { type: "string", default: "100000" },
+    workloads: { type: "string", default: "kv,memo,big,many,keys" },
     only: { type: "string" },
     redraw: { type: "boolean", default: false },
   },
@@ -29,6 +36,15 @@ const worker = join(root, "bench", "worker.ts");
 const runtime = flags.runtime!;
 let rounds = Number(flags.rounds);
 let count = Number(flags.count);
+let many = Number(flags.many);
+const workloads = new Set(flags.workloads!.split(","));
+for (const name of workloads) {
+  if (!["kv", "memo", "big", "many", "keys"].includes(name)) {
+    throw new TypeError(`--workloads takes kv, memo, big, many and keys, got ${name}`);
+  }
+}
+/** The systems of the many-entries workload: filling 100,000 files takes minutes each. */
+const MANY_SYSTEMS = ["bucketcache (structured)", "floor: async fs", "cacache"];
 
 function command(): [string, string[]] {
   switch (runtime) {
@@ -81,28 +97,15 @@ const record = (system: string, result: Record<string, number>) => {
 
 const only = flags.only ? new RegExp(flags.only) : undefined;
 const saved = join(root, "bench", "results", `${runtime}.json`);
-for (let round = 1; round <= (flags.redraw ? 0 : rounds); round++) {
-  const kv = shuffle(kvSystems.filter((s) => !only || only.test(s.name)));
-  const memo = shuffle(memoSystems.filter((s) => !only || only.test(s.name)));
-  console.error(`round ${round}/${rounds}`);
-  for (const system of kv) {
+/** Runs `steps` for each system on a fresh directory, recording failures. */
+async function eachSystem<T extends { name: string }>(
+  systems: T[],
+  steps: (system: T, dir: string) => Promise<void>,
+): Promise<void> {
+  for (const system of systems) {
     const dir = await mkdtemp(join(tmpdir(), "bc-bench-"));
     try {
-      record(system.name, await runWorker(["set", system.name, dir, String(count)]));
-      record(system.name, await runWorker(["get", system.name, dir, String(count)]));
-    } catch (error) {
-      failures.set(system.name, String((error as Error).message));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
-  for (const system of memo) {
-    const dir = await mkdtemp(join(tmpdir(), "bc-bench-"));
-    try {
-      record(system.name, await runWorker(["memo", system.name, dir, "2000"]));
-      if (system.persistent) {
-        record(system.name, await runWorker(["memo-cold", system.name, dir, "2000"]));
-      }
+      await steps(system, dir);
     } catch (error) {
       failures.set(system.name, String((error as Error).message));
     } finally {
@@ -111,18 +114,80 @@ for (let round = 1; round <= (flags.redraw ? 0 : rounds); round++) {
   }
 }
 
+for (let round = 1; round <= (flags.redraw ? 0 : rounds); round++) {
+  const pick = <T extends { name: string }>(systems: T[], workload: string) =>
+    workloads.has(workload) ? shuffle(systems.filter((s) => !only || only.test(s.name))) : [];
+  console.error(`round ${round}/${rounds}`);
+  await eachSystem(pick(kvSystems, "kv"), async (system, dir) => {
+    record(system.name, await runWorker(["set", system.name, dir, String(count)]));
+    record(system.name, await runWorker(["get", system.name, dir, String(count)]));
+  });
+  await eachSystem(pick(memoSystems, "memo"), async (system, dir) => {
+    record(system.name, await runWorker(["memo", system.name, dir, "2000"]));
+    if (system.persistent) {
+      record(system.name, await runWorker(["memo-cold", system.name, dir, "2000"]));
+    }
+  });
+  await eachSystem(pick(binarySystems, "big"), async (system, dir) => {
+    record(system.name, await runWorker(["big-set", system.name, dir, "1"]));
+    record(system.name, await runWorker(["big-get", system.name, dir, "1"]));
+  });
+  const manySystems = pick(binarySystems, "many").filter((s) => MANY_SYSTEMS.includes(s.name));
+  await eachSystem(manySystems, async (system, dir) => {
+    console.error(`  ${system.name}: ${many} entries`);
+    record(system.name, await runWorker(["many-set", system.name, dir, String(many)]));
+    record(system.name, await runWorker(["many-open", system.name, dir, String(many)]));
+    record(system.name, { manyDisk: await diskUse(dir) });
+  });
+}
+
+/** Bytes a directory takes on disk (allocated blocks, as `du` counts them). */
+async function diskUse(dir: string): Promise<number> {
+  const { stdout } = await new Deno.Command("du", { args: ["-sk", dir], stdout: "piped" }).output();
+  return Number(new TextDecoder().decode(stdout).split("\t")[0]) * 1024;
+}
+
+/** Workload 7: the key benchmark, run once on the same runtime. */
+async function keyTable(): Promise<string> {
+  const [exe, lead] = command();
+  const script = join(root, "bench", "keys.ts");
+  const { code, stdout, stderr } = await new Deno.Command(exe, {
+    args: [...lead.filter((a) => a !== worker), script],
+    cwd: root,
+    env: { BIG_MIB: "256" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) throw new Error(new TextDecoder().decode(stderr));
+  return new TextDecoder().decode(stdout).trim();
+}
+
 let medians: Record<string, Record<string, number>> = {};
 for (const [system, metrics] of samples) {
   medians[system] = Object.fromEntries(Object.entries(metrics).map(([m, xs]) => [m, median(xs)]));
 }
-if (flags.redraw) {
-  // Rewrite the table and chart from saved results, without running anything.
+let keys: string | undefined;
+if (!flags.redraw && workloads.has("keys")) {
+  console.error("keys");
+  keys = await keyTable();
+}
+if (existsSync(saved)) {
+  // Results of workloads not run now (or all of them, with --redraw) come
+  // from the saved file, so the table stays whole.
   const previous = JSON.parse(await Deno.readTextFile(saved));
-  medians = previous.medians;
-  rounds = previous.rounds;
-  count = previous.count;
+  const fresh = medians;
+  medians = previous.medians ?? {};
+  for (const [system, metrics] of Object.entries(fresh)) {
+    medians[system] = { ...medians[system], ...metrics };
+  }
+  if (!workloads.has("kv") || flags.redraw) {
+    rounds = previous.rounds;
+    count = previous.count;
+  }
+  if (!workloads.has("many") || flags.redraw) many = previous.many ?? many;
+  keys ??= previous.keys;
   for (const [system, error] of Object.entries(previous.failures ?? {})) {
-    failures.set(system, String(error));
+    if (!fresh[system]) failures.set(system, String(error));
   }
 }
 const floor = medians["floor: async fs"] ?? {};
@@ -158,6 +223,31 @@ const lines = [
       s.persistent ? cell(m.memoColdHit, floor.coldGet) : "—"
     } |`;
   }),
+  "",
+  "One 8 MiB `Uint8Array`: ms to set and to get in a new process (× the floor), and peak memory",
+  "above the value during each (× the value's size; Linux VmHWM). JSON-only peers cannot store it.",
+  "",
+  "| system | guarantee | set | get | peak extra on set | peak extra on get |",
+  "|---|---|---|---|---|---|",
+  ...binarySystems.filter((s) => medians[s.name]?.bigSet !== undefined).map((s) => {
+    const m = medians[s.name];
+    return `| ${s.name} | ${s.guarantee} | ${cell(m.bigSet / 1000, floor.bigSet / 1000)} | ${
+      cell(m.bigGet / 1000, floor.bigGet / 1000)
+    } | ${m.bigSetPeak.toFixed(2)}× | ${m.bigGetPeak.toFixed(2)}× |`;
+  }),
+  "",
+  `${many.toLocaleString("en")} entries of ~10 bytes: µs per set while filling, then ms for a new`,
+  "process to open the store and read one entry (× the floor), and the disk they take.",
+  "",
+  "| system | set while filling | open + 1 get (new process) | disk use | per entry |",
+  "|---|---|---|---|---|",
+  ...binarySystems.filter((s) => medians[s.name]?.manyOpenGet !== undefined).map((s) => {
+    const m = medians[s.name];
+    return `| ${s.name} | ${cell(m.manySet, floor.manySet)} | ${
+      cell(m.manyOpenGet / 1000, floor.manyOpenGet / 1000)
+    } | ${(m.manyDisk / 1048576).toFixed(0)} MiB | ${(m.manyDisk / many).toFixed(0)} B |`;
+  }),
+  ...(keys ? ["", "Keys (workload 7, bench/keys.ts):", "", keys] : []),
   ...(failures.size ? ["", "Failed here:", ...[...failures].map(([s, e]) => `- ${s}: ${e}`)] : []),
 ];
 const markdown = lines.join("\n") + "\n";
@@ -214,7 +304,7 @@ await writeFile(join(out, `${runtime}.md`), markdown);
 await writeFile(
   join(out, `${runtime}.json`),
   JSON.stringify(
-    { runtime, rounds, count, medians, failures: Object.fromEntries(failures) },
+    { runtime, rounds, count, many, keys, medians, failures: Object.fromEntries(failures) },
     null,
     2,
   ) + "\n",

@@ -208,3 +208,78 @@ export const memoSystems: MemoSystem[] = [
     },
   },
 ];
+
+/** A store of binary values, for the 8 MiB workload (4) and the many-entries workload (5). */
+export interface BinarySystem {
+  name: string;
+  guarantee: string;
+  open(dir: string): Promise<{
+    set(key: string, value: Uint8Array): Promise<void>;
+    get(key: string): Promise<Uint8Array | undefined>;
+  }>;
+}
+
+/** The systems that store a Uint8Array as it is (JSON-only peers cannot). */
+export const binarySystems: BinarySystem[] = [
+  {
+    name: "bucketcache (structured)",
+    guarantee: "atomic + checksum",
+    open: (dir) => {
+      const b = new Bucket(dir, { backend: StructuredCloneBackend });
+      return Promise.resolve({
+        set: (k, v) => b.set(k, v),
+        get: (k) => b.get(k) as Promise<Uint8Array | undefined>,
+      });
+    },
+  },
+  {
+    name: "bucketcache (msgpack)",
+    guarantee: "atomic + checksum",
+    open: (dir) => {
+      const b = new Bucket(dir, { backend: MessagePackBackend });
+      return Promise.resolve({
+        set: (k, v) => b.set(k, v),
+        get: (k) => b.get(k) as Promise<Uint8Array | undefined>,
+      });
+    },
+  },
+  {
+    name: "floor: async fs",
+    guarantee: "atomic",
+    open: (dir) =>
+      Promise.resolve({
+        async set(key, value) {
+          const path = join(dir, sha(key));
+          const tmp = `${path}.${process.pid}.${tmpCounter++}.tmp`;
+          await writeFile(tmp, value);
+          await rename(tmp, path);
+        },
+        async get(key) {
+          try {
+            return await readFile(join(dir, sha(key)));
+          } catch {
+            return undefined;
+          }
+        },
+      }),
+  },
+  {
+    name: "cacache",
+    guarantee: "atomic + checksum",
+    async open(dir) {
+      const cacache = (await import("cacache")).default;
+      return {
+        async set(key, value) {
+          await cacache.put(dir, key, value);
+        },
+        async get(key) {
+          try {
+            return (await cacache.get(dir, key)).data;
+          } catch {
+            return undefined;
+          }
+        },
+      };
+    },
+  },
+];

@@ -2,8 +2,11 @@
 // line of results. Started by bench/run.ts:
 //   worker.ts KIND SYSTEM DIR COUNT
 // KIND: set | get (cold pass, then a warm pass) | memo (miss, warm hit) | memo-cold
+//   | big-set | big-get (one 8 MiB Uint8Array, with peak memory above the value)
+//   | many-set (COUNT small entries) | many-open (a new process opens and reads one)
 
-import { kvSystems, memoSystems } from "./systems.ts";
+import { readFileSync, writeFileSync } from "node:fs";
+import { binarySystems, kvSystems, memoSystems } from "./systems.ts";
 
 const args = (globalThis as { Deno?: { args: string[] } }).Deno?.args ?? process.argv.slice(2);
 const [kind, systemName, dir, countText] = args;
@@ -24,8 +27,63 @@ export function valueFor(i: number) {
 }
 
 const f = (a: number, b: string, c: boolean) => `${a}:${b}:${c}`;
+/** Peak resident memory since the last reset, in bytes (Linux: VmHWM, reset via clear_refs). */
+function peakRss(): number {
+  const status = readFileSync("/proc/self/status", "utf8");
+  return Number(status.match(/VmHWM:\s+(\d+) kB/)![1]) * 1024;
+}
+function resetPeakRss(): void {
+  writeFileSync("/proc/self/clear_refs", "5");
+}
+const BIG = 8 * 1024 * 1024;
+/** The small value of entry i of the many-entries workload. */
+const smallValue = (i: number) => new TextEncoder().encode(`value ${i}`);
+
 let out: Record<string, number>;
-if (kind === "set" || kind === "get") {
+if (kind.startsWith("big-") || kind.startsWith("many-")) {
+  const system = binarySystems.find((s) => s.name === systemName)!;
+  if (kind === "many-open") {
+    const key = Math.floor(count / 2);
+    const start = performance.now();
+    const store = await system.open(dir);
+    const value = await store.get(`key-${key}`);
+    const elapsed = (performance.now() - start) * 1000;
+    if (new TextDecoder().decode(value) !== `value ${key}`) {
+      throw new Error(`${systemName} returned a wrong value for key-${key}`);
+    }
+    out = { manyOpenGet: elapsed };
+  } else {
+    const store = await system.open(dir);
+    if (kind === "many-set") {
+      const start = performance.now();
+      for (let i = 0; i < count; i++) await store.set(`key-${i}`, smallValue(i));
+      out = { manySet: (performance.now() - start) * 1000 / count };
+    } else if (kind === "big-set") {
+      const value = new Uint8Array(BIG);
+      for (let i = 0; i < BIG; i += 4096) value[i] = i % 251;
+      await store.set("warm-up", value.subarray(0, 1024));
+      resetPeakRss();
+      const base =
+        Number(readFileSync("/proc/self/status", "utf8").match(/VmRSS:\s+(\d+) kB/)![1]) * 1024;
+      const start = performance.now();
+      await store.set("big", value);
+      out = { bigSet: (performance.now() - start) * 1000, bigSetPeak: (peakRss() - base) / BIG };
+    } else {
+      await store.get("warm-up");
+      resetPeakRss();
+      const base =
+        Number(readFileSync("/proc/self/status", "utf8").match(/VmRSS:\s+(\d+) kB/)![1]) * 1024;
+      const start = performance.now();
+      const value = await store.get("big");
+      const elapsed = (performance.now() - start) * 1000;
+      if (value?.length !== BIG || value[4096] !== 4096 % 251) {
+        throw new Error(`${systemName} returned a wrong 8 MiB value`);
+      }
+      // The value itself must be held: count only what is above it.
+      out = { bigGet: elapsed, bigGetPeak: (peakRss() - base - BIG) / BIG };
+    }
+  }
+} else if (kind === "set" || kind === "get") {
   const system = kvSystems.find((s) => s.name === systemName)!;
   const store = await system.open(dir);
   if (kind === "set") {
