@@ -1,6 +1,7 @@
 // Everything a bucket does, behind the documented facade in bucket.ts. Where a
-// key becomes a file name: #locate() and #fileName(). Where bytes hit the disk:
-// #writeFile() (through the FileSystem adapter's atomic write).
+// key becomes a file name: locate() and fileName(); where that name becomes a
+// path (the shard directory): entryPath(). Where bytes hit the disk:
+// writeFile() (through the FileSystem adapter's atomic write).
 
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,13 +22,32 @@ import {
   MemoryLayer,
   type MemoryLimits,
 } from "./_memory_layer.ts";
-import { checkPayload, encodeEntryFile, HEADER_SIZE, parseHeader } from "./_entry_file.ts";
+import {
+  checkPayload,
+  encodeEntryFile,
+  type EntryHeader,
+  HEADER_SIZE,
+  parseHeader,
+} from "./_entry_file.ts";
 import { fileLogger, keyForLog, keysLogger } from "./log.ts";
 
 /** Temporary files older than this are orphans of interrupted writes: pruning removes them. */
 export const ORPHAN_TEMP_AGE_MS = 15 * 60 * 1000;
 /** Writes a deferred sync runs at once. */
 export const SYNC_PARALLELISM = 8;
+/**
+ * The file in a bucket directory that says entries live in shard
+ * subdirectories (layout 2). Directories without it may hold entries of
+ * layout 1, all in the directory itself; those are still read, and pruning
+ * moves them into their shards.
+ */
+export const LAYOUT_FILE = ".bucketcache-layout";
+const LAYOUT_TEXT = "bucketcache layout 2: entries in 256 subdirectories 00-ff, by hash\n";
+/** The 256 shard directory names, "00" to "ff". */
+export const SHARDS: readonly string[] = Array.from(
+  { length: 256 },
+  (_, i) => i.toString(16).padStart(2, "0"),
+);
 
 const OPTION_NAMES = new Set(["backend", "config", "keymaker", "lifetime", "memory", "fs"]);
 const encoder = new TextEncoder();
@@ -116,6 +136,13 @@ export class BucketCore {
   readonly #namePattern: RegExp;
   readonly #loads = new Map<string, Load>();
   readonly #writes = new Map<string, Promise<unknown>>();
+  /** Whether layout-1 entries may exist in the directory itself; undefined until known. */
+  #legacy: boolean | undefined;
+  #layoutCheck: Promise<void> | undefined;
+  /** Whether this bucket must write the layout file with its next entry. */
+  #layoutFileNeeded = false;
+  /** Shard directories this bucket has made sure exist. */
+  readonly #shardsMade = new Set<string>();
 
   constructor(
     path: unknown,
@@ -217,6 +244,54 @@ export class BucketCore {
     return located.hash + this.#extension;
   }
 
+  /**
+   * The path of an entry file: in the shard directory named by the first two
+   * hex digits of its hash, so no directory holds more than 1/256 of the
+   * entries. (The checksum covers the bare file name, not the shard.)
+   */
+  entryPath(fileName: string): string {
+    return join(this.path, fileName.slice(0, 2), fileName);
+  }
+
+  /** Where layout 1 kept the entry: in the bucket directory itself. */
+  #legacyPath(fileName: string): string {
+    return join(this.path, fileName);
+  }
+
+  /**
+   * Finds out once whether the directory may hold layout-1 entries: not if it
+   * has the layout file; otherwise it peeks at the first names of the
+   * directory itself (shards are directories and are not listed), stopping
+   * at the first entry file. No operation lists the whole directory.
+   */
+  #checkLayout(): Promise<void> | undefined {
+    if (this.#legacy !== undefined) return undefined;
+    return this.#layoutCheck ??= (async () => {
+      if (await this.fs.readPrefix(join(this.path, LAYOUT_FILE), 1) !== null) {
+        this.#legacy = false;
+        return;
+      }
+      let legacy = false;
+      for await (const name of this.fs.list(this.path)) {
+        if (this.#namePattern.test(name)) {
+          legacy = true;
+          break;
+        }
+      }
+      this.#layoutFileNeeded = !legacy;
+      this.#legacy = legacy;
+    })().finally(() => {
+      this.#layoutCheck = undefined;
+    });
+  }
+
+  /** Removes an entry's file in its shard, and its layout-1 file where one may exist. */
+  async #removeEntryFiles(fileName: string): Promise<boolean> {
+    const removed = await this.fs.remove(this.entryPath(fileName));
+    if (this.#legacy !== true) return removed;
+    return await this.fs.remove(this.#legacyPath(fileName)) || removed;
+  }
+
   // --- expiry ---------------------------------------------------------------
 
   /** Whether an entry is expired now, by its date or by a shortened bucket lifetime. */
@@ -265,7 +340,8 @@ export class BucketCore {
       if (!this.isExpired(hit, Date.now(), hit.fileName)) return hit;
       this.memory.delete(located.memKey);
       // An expired pending entry still supersedes an older file: remove it too.
-      await this.fs.remove(join(this.path, this.fileName(located)));
+      await this.#checkLayout();
+      await this.#removeEntryFiles(this.fileName(located));
       return undefined;
     }
     return await this.#load(located);
@@ -284,14 +360,19 @@ export class BucketCore {
   }
 
   async #readEntry(located: Located, load: Load): Promise<MemoryEntry | undefined> {
+    await this.#checkLayout();
     const fileName = this.fileName(located);
-    const path = join(this.path, fileName);
+    let path = this.entryPath(fileName);
     fileLogger.info("Attempt load from file: {path}", () => ({
       path,
       key: keyForLog(located.key),
       backend: this.backend.identity,
     }));
-    const file = await this.fs.readFile(path);
+    let file = await this.fs.readFile(path);
+    if (file === null && this.#legacy) {
+      path = this.#legacyPath(fileName);
+      file = await this.fs.readFile(path);
+    }
     if (file === null) return undefined;
     const header = parseHeader(file);
     if (typeof header === "string") return await this.#discardDamaged(path, header, file);
@@ -449,16 +530,32 @@ export class BucketCore {
     return entry;
   }
 
-  /** Atomically writes an entry file, creating the directory on first use. */
+  /**
+   * Atomically writes an entry file into its shard, creating the directories
+   * on first use. In a layout-1 directory it then removes the entry's old
+   * file, which would otherwise resurface once this one is deleted.
+   */
   async writeFile(fileName: string, file: Uint8Array): Promise<void> {
-    const path = join(this.path, fileName);
+    await this.#checkLayout();
+    const path = this.entryPath(fileName);
+    const shard = fileName.slice(0, 2);
+    if (!this.#shardsMade.has(shard)) {
+      await this.fs.mkdir(join(this.path, shard));
+      this.#shardsMade.add(shard);
+    }
     try {
       await this.fs.writeFileAtomic(path, file);
     } catch (error) {
+      // Someone removed the directory meanwhile (a clear, by hand).
       if ((error as { code?: string })?.code !== "ENOENT") throw error;
-      await this.fs.mkdir(this.path);
+      await this.fs.mkdir(join(this.path, shard));
       await this.fs.writeFileAtomic(path, file);
     }
+    if (this.#layoutFileNeeded) {
+      this.#layoutFileNeeded = false;
+      await this.fs.writeFileAtomic(join(this.path, LAYOUT_FILE), encoder.encode(LAYOUT_TEXT));
+    }
+    if (this.#legacy) await this.fs.remove(this.#legacyPath(fileName));
   }
 
   /** Runs writes of one key one after another, so disk and memory agree on the last one. */
@@ -478,18 +575,23 @@ export class BucketCore {
     if (located instanceof Promise) located = await located;
     const memKey = located.memKey;
     this.#supersede(memKey);
-    const path = join(this.path, this.fileName(located));
+    await this.#checkLayout();
+    const fileName = this.fileName(located);
     return await this.#serialize(memKey, async () => {
       const held = this.memory.delete(memKey);
       let live = held !== undefined && !this.isExpired(held, Date.now());
-      if (!live) {
+      const paths = this.#legacy
+        ? [this.entryPath(fileName), this.#legacyPath(fileName)]
+        : [this.entryPath(fileName)];
+      for (const path of paths) {
+        if (live) break;
         const prefix = await this.fs.readPrefix(path, HEADER_SIZE);
         if (prefix !== null) {
           const header = parseHeader(prefix);
           live = typeof header !== "string" && !this.isExpired(header, Date.now());
         }
       }
-      const removed = await this.fs.remove(path);
+      const removed = await this.#removeEntryFiles(fileName);
       return live && (removed || held?.pending === true);
     });
   }
@@ -517,7 +619,8 @@ export class BucketCore {
           result.dropped++;
           try {
             // Nothing older may resurface in place of the expired value.
-            await this.fs.remove(join(this.path, entry.fileName!));
+            await this.#checkLayout();
+            await this.#removeEntryFiles(entry.fileName!);
           } catch (error) {
             failures.push(
               new Error(
@@ -562,56 +665,114 @@ export class BucketCore {
 
   // --- pruning -------------------------------------------------------------------
 
-  async prune(): Promise<PrunedFilesInfo> {
+  /**
+   * Removes expired and damaged entry files and orphaned temporary files,
+   * streaming the directory and its shards one name at a time and reading
+   * only entry headers (a whole file only when its size disagrees with its
+   * header). Moves layout-1 entries into their shards.
+   *
+   * @param onProgress called after each directory with the files seen so far
+   */
+  async prune(onProgress?: (seen: number) => void): Promise<PrunedFilesInfo> {
     const info: PrunedFilesInfo = { size: 0, num: 0 };
     const now = Date.now();
-    for await (const name of this.fs.list(this.path, { includeTemporary: true })) {
-      const path = join(this.path, name);
-      if (isTemporaryName(name)) {
-        const stat = await this.fs.stat(path);
-        if (
-          stat !== null && now - stat.mtimeMs > ORPHAN_TEMP_AGE_MS && await this.fs.remove(path)
-        ) {
-          info.size += stat.size;
-          info.num++;
+    let seen = 0;
+    let legacyLeft = 0;
+    await this.#checkLayout();
+    for (const shard of ["", ...SHARDS]) {
+      const dir = join(this.path, shard);
+      for await (const name of this.fs.list(dir, { includeTemporary: true })) {
+        seen++;
+        const path = join(dir, name);
+        if (isTemporaryName(name)) {
+          const stat = await this.fs.stat(path);
+          if (
+            stat !== null && now - stat.mtimeMs > ORPHAN_TEMP_AGE_MS && await this.fs.remove(path)
+          ) {
+            info.size += stat.size;
+            info.num++;
+          }
+          continue;
         }
-        continue;
-      }
-      if (!this.#namePattern.test(name)) continue;
-      const prefix = await this.fs.readPrefix(path, HEADER_SIZE);
-      const stat = prefix === null ? null : await this.fs.stat(path);
-      if (prefix === null || stat === null) continue;
-      let header = parseHeader(prefix);
-      let seen = prefix;
-      let headerOnly = true;
-      let size = stat.size;
-      let reason = typeof header === "string" ? header : undefined;
-      if (typeof header !== "string" && stat.size !== HEADER_SIZE + header.length) {
-        // Damaged, or replaced between the two reads: judge one snapshot.
-        const file = await this.fs.readFile(path);
-        if (file === null) continue;
-        [seen, headerOnly, size] = [file, false, file.length];
-        header = parseHeader(file);
-        reason = typeof header === "string" ? header : undefined;
-        if (typeof header !== "string") {
-          const payload = checkPayload(name, file, header);
-          if (typeof payload === "string") reason = payload;
+        if (!this.#namePattern.test(name) || (shard !== "" && !name.startsWith(shard))) continue;
+        const verdict = await this.judge(path, name, now);
+        if (verdict.remove) {
+          if (await this.#removeIfUnchanged(path, verdict.seen, verdict.headerOnly)) {
+            info.size += verdict.size;
+            info.num++;
+          }
+        } else if (shard === "" && verdict.header !== undefined) {
+          if (!await this.#migrate(name, path)) legacyLeft++;
         }
       }
-      if (reason !== undefined) {
-        fileLogger.warn("Removing damaged entry file {path}: {reason}", () => ({
-          path,
-          reason,
-          backend: this.backend.identity,
-        }));
-      } else if (!this.isExpired(header as Exclude<typeof header, string>, now, path)) {
-        continue;
-      }
-      if (await this.#removeIfUnchanged(path, seen, headerOnly)) {
-        info.size += size;
-        info.num++;
-      }
+      onProgress?.(seen);
+    }
+    if (this.#legacy && legacyLeft === 0) {
+      await this.fs.writeFileAtomic(join(this.path, LAYOUT_FILE), encoder.encode(LAYOUT_TEXT));
+      this.#legacy = false;
     }
     return info;
+  }
+
+  /**
+   * Whether an entry file should go (expired or damaged), from its header, or
+   * from one full read when its size disagrees with the header (damaged, or
+   * replaced between the two reads). `seen` is what to compare before removing.
+   */
+  async judge(path: string, name: string, now: number): Promise<{
+    remove: boolean;
+    reason?: string;
+    header?: EntryHeader;
+    seen: Uint8Array;
+    headerOnly: boolean;
+    size: number;
+  }> {
+    const gone = { remove: false, seen: new Uint8Array(), headerOnly: true, size: 0 };
+    const prefix = await this.fs.readPrefix(path, HEADER_SIZE);
+    const stat = prefix === null ? null : await this.fs.stat(path);
+    if (prefix === null || stat === null) return gone;
+    let header = parseHeader(prefix);
+    let seen = prefix;
+    let headerOnly = true;
+    let size = stat.size;
+    let reason = typeof header === "string" ? header : undefined;
+    if (typeof header !== "string" && stat.size !== HEADER_SIZE + header.length) {
+      const file = await this.fs.readFile(path);
+      if (file === null) return gone;
+      [seen, headerOnly, size] = [file, false, file.length];
+      header = parseHeader(file);
+      reason = typeof header === "string" ? header : undefined;
+      if (typeof header !== "string") {
+        const payload = checkPayload(name, file, header);
+        if (typeof payload === "string") reason = payload;
+      }
+    }
+    if (reason !== undefined) {
+      fileLogger.warn("Removing damaged entry file {path}: {reason}", () => ({
+        path,
+        reason,
+        backend: this.backend.identity,
+      }));
+      return { remove: true, reason, seen, headerOnly, size };
+    }
+    const live = header as EntryHeader;
+    return { remove: this.isExpired(live, now, path), header: live, seen, headerOnly, size };
+  }
+
+  /**
+   * Moves a live layout-1 entry into its shard, unless the shard already has
+   * a (newer) file for it. Returns whether the old file is gone.
+   */
+  async #migrate(name: string, path: string): Promise<boolean> {
+    const target = this.entryPath(name);
+    if (await this.fs.stat(target) === null) {
+      const file = await this.fs.readFile(path);
+      if (file === null) return true;
+      await this.fs.mkdir(join(this.path, name.slice(0, 2)));
+      await this.fs.writeFileAtomic(target, file);
+      return await this.#removeIfUnchanged(path, file) || await this.fs.stat(path) === null;
+    }
+    await this.fs.remove(path);
+    return true;
   }
 }

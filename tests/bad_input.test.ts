@@ -3,7 +3,7 @@
 
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   Backend,
@@ -15,6 +15,7 @@ import {
   StreamingDefaultKeyMaker,
 } from "../mod.ts";
 import { makeTempDir } from "./helpers/temp.ts";
+import { entryFiles } from "./helpers/bucket.ts";
 
 type ErrorClass = typeof TypeError | typeof RangeError;
 let dir: string;
@@ -23,7 +24,7 @@ const stored: Record<string, unknown> = { a: { list: [1, 2] }, b: "text" };
 
 async function snapshot(): Promise<Map<string, string>> {
   const files = new Map<string, string>();
-  for (const name of await readdir(dir)) {
+  for (const name of await entryFiles(dir)) {
     files.set(name, (await readFile(join(dir, name))).toString("hex"));
   }
   return files;

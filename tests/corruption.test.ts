@@ -5,10 +5,11 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Bucket, JSONBackend, MessagePackBackend, StructuredCloneBackend } from "../mod.ts";
 import { makeTempDir, removeDir } from "./helpers/temp.ts";
+import { entryFiles } from "./helpers/bucket.ts";
 import { seededRandom } from "./helpers/random.ts";
 
 const SCALE = Number(process.env.BUCKETCACHE_SCALE ?? 1);
@@ -71,7 +72,7 @@ for (const backend of [StructuredCloneBackend, JSONBackend, MessagePackBackend])
         const compute = (n: number) => ({ n, twice: n * 2 });
         await writer.memoize(compute, { name: "compute" })(7);
         const files = new Map<string, Uint8Array>();
-        for (const name of await readdir(dir)) {
+        for (const name of await entryFiles(dir)) {
           files.set(name, new Uint8Array(await readFile(join(dir, name))));
         }
         const nameOf = new Map<string, string>();

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { entryFiles } from "./helpers/bucket.ts";
 import { join } from "node:path";
 import { makeTempDir } from "./helpers/temp.ts";
 import { root, runScript, type RuntimeName } from "./helpers/runtimes.ts";
@@ -16,7 +17,7 @@ test("files written by each runtime are byte-identical and every runtime reads e
     assert.equal(result.code, 0, `${runtime} writes:\n${result.stderr}`);
   }
   for (const backend of ["structured", "json", "msgpack"]) {
-    const listings = await Promise.all(runtimes.map((r) => readdir(join(base, r, backend))));
+    const listings = await Promise.all(runtimes.map((r) => entryFiles(join(base, r, backend))));
     const names = listings[0].sort();
     assert.equal(names.length, Object.keys(samples[backend as keyof typeof samples]).length);
     for (const listing of listings) {

@@ -2,12 +2,17 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Bucket, deferredWrite, DeferredWriteBucket, MemoryFileSystem } from "../mod.ts";
 import { FaultyFileSystem } from "./helpers/faulty_fs.ts";
+import { SHARDS } from "../src/_bucket_core.ts";
 import { entryFiles, sleep, tempBucket } from "./helpers/bucket.ts";
 
-/** Bytes of all files in a directory. */
+/** Bytes of all entry files of a bucket directory (in its shards). */
 async function totalBytes(fs: MemoryFileSystem | FaultyFileSystem, dir: string): Promise<number> {
   let total = 0;
-  for await (const name of fs.list(dir)) total += (await fs.stat(`${dir}/${name}`))!.size;
+  for (const shard of SHARDS) {
+    for await (const name of fs.list(`${dir}/${shard}`)) {
+      total += (await fs.stat(`${dir}/${shard}/${name}`))!.size;
+    }
+  }
   return total;
 }
 

@@ -4,8 +4,8 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readdir } from "node:fs/promises";
 import { Bucket, DeferredWriteBucket, NodeFileSystem } from "../mod.ts";
+import { temporaryFiles } from "./helpers/bucket.ts";
 import { FaultyFileSystem, type FsOperation } from "./helpers/faulty_fs.ts";
 import { makeTempDir, removeDir } from "./helpers/temp.ts";
 
@@ -49,7 +49,7 @@ async function onDisk(dir: string, fs: FaultyFileSystem): Promise<unknown> {
 
 async function noPartialFiles(dir: string): Promise<void> {
   assert.deepEqual(
-    (await readdir(dir)).filter((name) => name.endsWith(".tmp")),
+    await temporaryFiles(dir),
     [],
     "no temporary file remains",
   );

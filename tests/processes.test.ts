@@ -7,7 +7,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readdir, utimes } from "node:fs/promises";
+import { utimes } from "node:fs/promises";
+import { LAYOUT_FILE, SHARDS } from "../src/_bucket_core.ts";
+import { temporaryFiles } from "./helpers/bucket.ts";
 import { join } from "node:path";
 import { Bucket, defaultFileSystem } from "../mod.ts";
 import { makeTempDir, removeDir } from "./helpers/temp.ts";
@@ -63,7 +65,7 @@ test(
       console.log(
         `stress: 6 processes × ${ms / 1000} s, ${ops} operations, ${hits} verified reads, 0 wrong`,
       );
-      const leftover = (await readdir(dir)).filter((name) => name.endsWith(".tmp"));
+      const leftover = await temporaryFiles(dir);
       assert.deepEqual(leftover, [], "no temporary files left by processes that exited normally");
     } finally {
       await removeDir(dir);
@@ -121,8 +123,7 @@ test(
       await Promise.all(runtimes.map(async (runtime, r) => {
         for (let i = 0; i < perRuntime; i++) await killWriter(runtime, dir, r * 100_000 + i + 1);
       }));
-      const names = await readdir(dir);
-      const orphans = names.filter((name) => name.endsWith(".tmp"));
+      const orphans = await temporaryFiles(dir);
       const reader = new Bucket(dir, { memory: false });
       let complete = 0;
       for (let k = 0; k < 8; k++) {
@@ -134,9 +135,11 @@ test(
       }
       assert.ok(complete > 0);
       const visible: string[] = [];
-      for await (const name of defaultFileSystem().list(dir)) visible.push(name);
+      for (const shard of ["", ...SHARDS]) {
+        for await (const name of defaultFileSystem().list(join(dir, shard))) visible.push(name);
+      }
       assert.ok(
-        visible.every((name) => /^[0-9a-f]{64}\.sclone$/.test(name)),
+        visible.every((name) => /^[0-9a-f]{64}\.sclone$/.test(name) || name === LAYOUT_FILE),
         "temporary files are never listed to readers",
       );
       const longAgo = new Date(Date.now() - 16 * 60 * 1000);
@@ -147,7 +150,7 @@ test(
         orphans.length,
         "pruning removed exactly the orphaned temporary files (no damaged entries)",
       );
-      assert.deepEqual((await readdir(dir)).filter((name) => name.endsWith(".tmp")), []);
+      assert.deepEqual(await temporaryFiles(dir), []);
       console.log(
         `kill -9: ${
           perRuntime * 3

@@ -11,13 +11,50 @@ export async function tempBucket<V = unknown>(options?: BucketOptions): Promise<
   return new Bucket<V>(join(base, "nested", "cache"), options);
 }
 
-/** Names of the entry files in a bucket's directory. */
-export async function entryFiles(bucket: Bucket): Promise<string[]> {
+/**
+ * Paths of the entry files under a bucket directory, relative to it: those in
+ * the shard subdirectories ("ab/ab12….sclone") and any of layout 1 in the
+ * directory itself. Dot files (temporary files, the layout file) are left out.
+ */
+export async function entryFiles(bucket: Bucket | string): Promise<string[]> {
+  const dir = typeof bucket === "string" ? bucket : bucket.path;
+  const found: string[] = [];
+  let names: string[];
   try {
-    return (await readdir(bucket.path)).filter((name) => !name.startsWith("."));
+    names = await readdir(dir);
   } catch {
     return [];
   }
+  for (const name of names.sort()) {
+    if (name.startsWith(".")) continue;
+    if (/^[0-9a-f]{2}$/.test(name)) {
+      for (const inner of (await readdir(join(dir, name))).sort()) {
+        if (!inner.startsWith(".")) found.push(`${name}/${inner}`);
+      }
+    } else {
+      found.push(name);
+    }
+  }
+  return found;
+}
+
+/** Paths (relative) of the temporary files under a bucket directory and its shards. */
+export async function temporaryFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (relative: string) => {
+    let names: string[];
+    try {
+      names = await readdir(join(dir, relative));
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (relative === "" && /^[0-9a-f]{2}$/.test(name)) await walk(name);
+      else if (name.endsWith(".tmp")) found.push(relative === "" ? name : `${relative}/${name}`);
+    }
+  };
+  await walk("");
+  return found;
 }
 
 /** The only entry file of a bucket, as bytes. */
