@@ -32,6 +32,8 @@ export type { DefaultKeyMakerOptions, KeyBytes, KeyMaker } from "./src/keys/keym
 export { DefaultKeyMaker, StreamingDefaultKeyMaker } from "./src/keys/keymaker.ts";
 export type { BucketOptions, PrunedFilesInfo, SetOptions } from "./src/bucket.ts";
 export { Bucket } from "./src/bucket.ts";
+export type { BucketStats } from "./src/_bucket_core.ts";
+export type { BucketUsage, EvictionResult } from "./src/_budget.ts";
 export type { BackendConfig, Entry } from "./src/backends/backend.ts";
 export { Backend } from "./src/backends/backend.ts";
 export { StructuredCloneBackend } from "./src/backends/structured_clone.ts";

@@ -30,6 +30,43 @@ import {
   parseHeader,
 } from "./_entry_file.ts";
 import { fileLogger, keyForLog, keysLogger } from "./log.ts";
+import { Budget, type BudgetLimits, type EvictionResult, TOUCH_INTERVAL_MS } from "./_budget.ts";
+
+/** What a bucket did in this process: see `Bucket.stats()`. */
+export interface BucketStats {
+  /** Reads that found a live entry (in memory or in its file). */
+  hits: number;
+  /** Reads that found none. */
+  misses: number;
+  /** Entry files written. */
+  writes: number;
+  /** Bytes of entry files written. */
+  bytesWritten: number;
+  /** Entries deleted by `delete`. */
+  deletes: number;
+  /** Entries evicted to keep within `maxSize` / `maxEntries`. */
+  evictions: number;
+  /** Expired entry files removed (on reading, pruning or evicting). */
+  expired: number;
+  /** Damaged entry files removed. */
+  damaged: number;
+}
+
+/** Reads a budget option: a whole number ≥ 1, or undefined (no limit). */
+export function readLimit(value: unknown, name: string): number {
+  if (value === undefined || value === Infinity) return Infinity;
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `${name} must be a number${
+        name === "maxSize" ? " of bytes, such as 1e9" : ""
+      }, got ${typeof value}`,
+    );
+  }
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a whole number ≥ 1, got ${value}`);
+  }
+  return value;
+}
 
 /** Temporary files older than this are orphans of interrupted writes: pruning removes them. */
 export const ORPHAN_TEMP_AGE_MS = 15 * 60 * 1000;
@@ -49,7 +86,16 @@ export const SHARDS: readonly string[] = Array.from(
   (_, i) => i.toString(16).padStart(2, "0"),
 );
 
-const OPTION_NAMES = new Set(["backend", "config", "keymaker", "lifetime", "memory", "fs"]);
+const OPTION_NAMES = new Set([
+  "backend",
+  "config",
+  "keymaker",
+  "lifetime",
+  "memory",
+  "fs",
+  "maxSize",
+  "maxEntries",
+]);
 const encoder = new TextEncoder();
 
 /** A key located: its memory key, and its file hash once computed. */
@@ -69,6 +115,7 @@ interface Load {
 /** Shared between a bucket and a deferred view of it (deferredWrite). */
 export interface SharedState {
   memory: MemoryLayer;
+  budget?: Budget;
 }
 
 function latin1(bytes: Uint8Array): string {
@@ -143,6 +190,19 @@ export class BucketCore {
   #layoutFileNeeded = false;
   /** Shard directories this bucket has made sure exist. */
   readonly #shardsMade = new Set<string>();
+  /** Counters for stats(). */
+  readonly stats: BucketStats = {
+    hits: 0,
+    misses: 0,
+    writes: 0,
+    bytesWritten: 0,
+    deletes: 0,
+    evictions: 0,
+    expired: 0,
+    damaged: 0,
+  };
+  /** The size budget, when maxSize or maxEntries is set. */
+  readonly budget: Budget | undefined;
 
   constructor(
     path: unknown,
@@ -159,7 +219,7 @@ export class BucketCore {
       if (isDurationPart(name)) shortcuts[name] = value as number;
       else if (!OPTION_NAMES.has(name)) {
         throw new TypeError(
-          `Unknown Bucket option "${name}": use backend, config, keymaker, lifetime, memory, fs, ` +
+          `Unknown Bucket option "${name}": use backend, config, keymaker, lifetime, memory, fs, maxSize, maxEntries, ` +
             "or a lifetime shortcut (weeks, days, hours, minutes, seconds, milliseconds, microseconds)",
         );
       }
@@ -195,6 +255,84 @@ export class BucketCore {
     this.#namePattern = new RegExp(
       `^[0-9a-f]{64}\\.${this.backend.fileExtension.replace(/[-]/g, "\\-")}$`,
     );
+    const limits: BudgetLimits = {
+      maxSize: readLimit(given.maxSize, "maxSize"),
+      maxEntries: readLimit(given.maxEntries, "maxEntries"),
+    };
+    if (limits.maxSize !== Infinity || limits.maxEntries !== Infinity) {
+      if (typeof this.fs.touch !== "function") {
+        throw new TypeError(
+          `maxSize and maxEntries need an fs adapter with touch() to track recency; ${this.fs.name} has none`,
+        );
+      }
+      this.budget = shared?.budget ?? new Budget(limits, {
+        fs: this.fs,
+        path: this.path,
+        directories: [this.path, ...SHARDS.map((shard) => join(this.path, shard))],
+        isExpired: (header, now, path) => this.isExpired(header, now, path),
+        removeIfUnchanged: (path, seen, headerOnly) =>
+          this.#removeIfUnchanged(path, seen, headerOnly),
+        counted: (event, n) => {
+          this.stats[event] += n;
+        },
+      });
+    } else {
+      this.budget = shared?.budget;
+    }
+  }
+
+  /** Runs an eviction pass now, against the bucket's budget or `limits`. */
+  async evict(limits?: BudgetLimits): Promise<EvictionResult> {
+    const budget = this.budget;
+    if (budget !== undefined) {
+      await budget.flush();
+      return await budget.evict(limits);
+    }
+    if (limits === undefined) {
+      throw new TypeError("This bucket has no maxSize or maxEntries: pass the limits to evict");
+    }
+    if (typeof this.fs.touch !== "function") {
+      throw new TypeError(`Eviction needs an fs adapter with touch(); ${this.fs.name} has none`);
+    }
+    return await new Budget(limits, {
+      fs: this.fs,
+      path: this.path,
+      directories: [this.path, ...SHARDS.map((shard) => join(this.path, shard))],
+      isExpired: (header, now, path) => this.isExpired(header, now, path),
+      removeIfUnchanged: (path, seen, headerOnly) =>
+        this.#removeIfUnchanged(path, seen, headerOnly),
+      counted: (event, n) => {
+        this.stats[event] += n;
+      },
+    }).evict();
+  }
+
+  /** Entries and bytes of this backend's entry files on disk (streams every shard). */
+  async usage(): Promise<{ entries: number; bytes: number }> {
+    const usage = { entries: 0, bytes: 0 };
+    for (const shard of ["", ...SHARDS]) {
+      const dir = join(this.path, shard);
+      for await (const name of this.fs.list(dir)) {
+        if (!this.#namePattern.test(name)) continue;
+        const stat = await this.fs.stat(join(dir, name));
+        if (stat === null) continue;
+        usage.entries++;
+        usage.bytes += stat.size;
+      }
+    }
+    return usage;
+  }
+
+  /** Counts a hit, and marks the entry used for the budget (memory hits: at most once a minute). */
+  #hit(entry: MemoryEntry, now: number): void {
+    this.stats.hits++;
+    const budget = this.budget;
+    if (budget !== undefined && now - (entry.touchedAt ?? 0) > TOUCH_INTERVAL_MS) {
+      entry.touchedAt = now;
+      if (entry.fileName !== undefined && !entry.pending) {
+        budget.noteUse(this.entryPath(entry.fileName), now, false);
+      }
+    }
   }
 
   get lifetime(): number | null {
@@ -330,21 +468,33 @@ export class BucketCore {
   /** The live in-memory entry of a located key, without any I/O (the memoize fast path). */
   memoryHit(located: Located): MemoryEntry | undefined {
     const hit = this.memory.get(located.memKey);
-    return hit !== undefined && !this.isExpired(hit, Date.now(), hit.fileName) ? hit : undefined;
+    if (hit === undefined) return undefined;
+    const now = Date.now();
+    if (this.isExpired(hit, now, hit.fileName)) return undefined;
+    this.#hit(hit, now);
+    return hit;
   }
 
   /** As `lookup`, for a key already located. */
   async lookupLocated(located: Located): Promise<MemoryEntry | undefined> {
     const hit = this.memory.get(located.memKey);
     if (hit !== undefined) {
-      if (!this.isExpired(hit, Date.now(), hit.fileName)) return hit;
+      const now = Date.now();
+      if (!this.isExpired(hit, now, hit.fileName)) {
+        this.#hit(hit, now);
+        return hit;
+      }
       this.memory.delete(located.memKey);
+      this.stats.misses++;
       // An expired pending entry still supersedes an older file: remove it too.
       await this.#checkLayout();
-      await this.#removeEntryFiles(this.fileName(located));
+      if (await this.#removeEntryFiles(this.fileName(located))) this.#removed(hit.size, "expired");
       return undefined;
     }
-    return await this.#load(located);
+    const loaded = await this.#load(located);
+    if (loaded === undefined) this.stats.misses++;
+    else this.stats.hits++;
+    return loaded;
   }
 
   /** Reads a key's file once for all concurrent callers. */
@@ -379,7 +529,7 @@ export class BucketCore {
     const payload = checkPayload(fileName, file, header);
     if (typeof payload === "string") return await this.#discardDamaged(path, payload, file);
     if (this.isExpired(header, Date.now(), path)) {
-      await this.#removeIfUnchanged(path, file);
+      if (await this.#removeIfUnchanged(path, file)) this.#removed(file.length, "expired");
       return undefined;
     }
     let value: unknown;
@@ -392,6 +542,7 @@ export class BucketCore {
         file,
       );
     }
+    const now = Date.now();
     const entry: MemoryEntry = {
       value,
       expiresAt: header.expiresAt,
@@ -399,7 +550,9 @@ export class BucketCore {
       size: file.length,
       pending: false,
       fileName,
+      touchedAt: now,
     };
+    await this.budget?.noteUse(path, now, true);
     if (!load.superseded) this.memory.set(located.memKey, entry);
     return entry;
   }
@@ -412,7 +565,7 @@ export class BucketCore {
       backend: this.backend.identity,
     }));
     try {
-      await this.#removeIfUnchanged(path, seen);
+      if (await this.#removeIfUnchanged(path, seen)) this.#removed(seen.length, "damaged");
     } catch (error) {
       fileLogger.warn(
         "Could not remove damaged entry file {path}: {error}",
@@ -436,6 +589,12 @@ export class BucketCore {
     }
     for (let i = 0; i < seen.length; i++) if (now[i] !== seen[i]) return false;
     return await this.fs.remove(path);
+  }
+
+  /** Counts a removed entry file, for stats and the budget. */
+  #removed(bytes: number, why: "expired" | "damaged" | "deletes"): void {
+    this.stats[why]++;
+    this.budget?.noteRemove(bytes);
   }
 
   /** Makes a concurrent read of this key keep its result out of memory. */
@@ -524,7 +683,7 @@ export class BucketCore {
       return entry;
     }
     await this.#serialize(memKey, async () => {
-      await this.writeFile(fileName, file);
+      await this.writeFile(fileName, file, this.memory.peek(memKey)?.size);
       this.memory.set(memKey, entry);
     });
     return entry;
@@ -535,7 +694,7 @@ export class BucketCore {
    * on first use. In a layout-1 directory it then removes the entry's old
    * file, which would otherwise resurface once this one is deleted.
    */
-  async writeFile(fileName: string, file: Uint8Array): Promise<void> {
+  async writeFile(fileName: string, file: Uint8Array, replaced?: number): Promise<void> {
     await this.#checkLayout();
     const path = this.entryPath(fileName);
     const shard = fileName.slice(0, 2);
@@ -556,6 +715,9 @@ export class BucketCore {
       await this.fs.writeFileAtomic(join(this.path, LAYOUT_FILE), encoder.encode(LAYOUT_TEXT));
     }
     if (this.#legacy) await this.fs.remove(this.#legacyPath(fileName));
+    this.stats.writes++;
+    this.stats.bytesWritten += file.length;
+    this.budget?.noteWrite(file.length, replaced);
   }
 
   /** Runs writes of one key one after another, so disk and memory agree on the last one. */
@@ -592,7 +754,10 @@ export class BucketCore {
         }
       }
       const removed = await this.#removeEntryFiles(fileName);
-      return live && (removed || held?.pending === true);
+      const deleted = live && (removed || held?.pending === true);
+      if (deleted) this.stats.deletes++;
+      if (removed) this.budget?.noteRemove(held?.size ?? 0);
+      return deleted;
     });
   }
 
@@ -700,6 +865,7 @@ export class BucketCore {
           if (await this.#removeIfUnchanged(path, verdict.seen, verdict.headerOnly)) {
             info.size += verdict.size;
             info.num++;
+            this.#removed(verdict.size, verdict.reason === undefined ? "expired" : "damaged");
           }
         } else if (shard === "" && verdict.header !== undefined) {
           if (!await this.#migrate(name, path)) legacyLeft++;

@@ -25,6 +25,8 @@ export interface MemoryEntry {
   file?: Uint8Array;
   /** Read since it was stored or last spared by eviction. */
   used?: boolean;
+  /** When this process last marked the entry's file as used (size budgets). */
+  touchedAt?: number;
 }
 
 /** Bounds of the memory layer. */

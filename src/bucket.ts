@@ -4,7 +4,8 @@
  * @module
  */
 
-import { BucketCore, type SharedState } from "./_bucket_core.ts";
+import { BucketCore, type BucketStats, readLimit, type SharedState } from "./_bucket_core.ts";
+import type { BucketUsage, EvictionResult } from "./_budget.ts";
 import type { Backend, BackendConfig } from "./backends/backend.ts";
 import type { KeyMaker } from "./keys/keymaker.ts";
 import type { DurationLike } from "./lifetime.ts";
@@ -45,6 +46,18 @@ export interface BucketOptions extends DurationLike {
   memory?: boolean | { maxEntries?: number; maxBytes?: number };
   /** The storage adapter. Default: the running runtime's ({@linkcode defaultFileSystem}). */
   fs?: FileSystem;
+  /**
+   * A budget for the directory, in bytes of entry files (header and payload;
+   * not disk blocks). Past it, least recently used entries are evicted in the
+   * background, expired ones first, down to 90% of it. Shared by every
+   * process and bucket using the directory: recency is each file's
+   * modification time, set on writes and reads (memory hits mark it at most
+   * once a minute per entry). The first eviction in a process logs a warning.
+   * Default: no limit.
+   */
+  maxSize?: number;
+  /** A budget for the directory, in entries; as `maxSize`. Default: no limit. */
+  maxEntries?: number;
 }
 
 /** Options of {@linkcode Bucket.set}. */
@@ -253,6 +266,85 @@ export class Bucket<V = any> {
    */
   async pruneDirectory(): Promise<PrunedFilesInfo> {
     return await this.#core.prune();
+  }
+
+  /**
+   * What this bucket did in this process: hits, misses, writes, bytes
+   * written, deletes, evictions, expired and damaged files removed. A copy;
+   * counting costs nothing measurable.
+   *
+   * @returns the counters
+   * @example
+   * ```ts
+   * import { Bucket, MemoryFileSystem } from "@bucketcache/bucketcache";
+   * import assert from "node:assert/strict";
+   * const bucket = new Bucket("/cache", { fs: new MemoryFileSystem() });
+   * await bucket.set("a", 1);
+   * await bucket.get("a");
+   * await bucket.get("b");
+   * const { hits, misses, writes } = bucket.stats();
+   * assert.deepEqual({ hits, misses, writes }, { hits: 1, misses: 1, writes: 1 });
+   * ```
+   */
+  stats(): BucketStats {
+    return { ...this.#core.stats };
+  }
+
+  /**
+   * Entries of this bucket's backend on disk and the bytes their files take
+   * (header and payload). Lists every shard and stats every file: it takes
+   * time on large directories.
+   *
+   * @returns entries and bytes
+   * @example
+   * ```ts
+   * import { Bucket, MemoryFileSystem } from "@bucketcache/bucketcache";
+   * import assert from "node:assert/strict";
+   * const bucket = new Bucket("/cache", { fs: new MemoryFileSystem() });
+   * await bucket.set("a", "x".repeat(100));
+   * const { entries, bytes } = await bucket.usage();
+   * assert.equal(entries, 1);
+   * assert.ok(bytes > 100);
+   * ```
+   */
+  async usage(): Promise<BucketUsage> {
+    return await this.#core.usage();
+  }
+
+  /**
+   * Runs an eviction pass now (background passes run on their own once a
+   * budget is exceeded): removes expired entries, then least recently used
+   * ones down to 90% of the budget if it is exceeded. Streams the directory,
+   * reading only headers.
+   *
+   * @param limits `{ maxSize, maxEntries }` to evict against instead of the bucket's own
+   * @returns entries evicted and expired, bytes removed, usage after
+   * @throws {TypeError} when the bucket has no budget and no limits are given
+   * @example
+   * ```ts
+   * import { Bucket, MemoryFileSystem } from "@bucketcache/bucketcache";
+   * import assert from "node:assert/strict";
+   * const bucket = new Bucket("/cache", { fs: new MemoryFileSystem() });
+   * for (let i = 0; i < 20; i++) await bucket.set(i, i);
+   * const result = await bucket.evict({ maxEntries: 10 });
+   * assert.equal(result.usage.entries, 9);
+   * assert.equal(result.evicted, 11);
+   * ```
+   */
+  async evict(limits?: { maxSize?: number; maxEntries?: number }): Promise<EvictionResult> {
+    if (limits === undefined) return await this.#core.evict();
+    if (typeof limits !== "object" || limits === null) {
+      throw new TypeError("evict takes { maxSize, maxEntries }");
+    }
+    for (const name of Object.keys(limits)) {
+      if (name !== "maxSize" && name !== "maxEntries") {
+        throw new TypeError(`Unknown evict option "${name}": use maxSize or maxEntries`);
+      }
+    }
+    return await this.#core.evict({
+      maxSize: readLimit(limits.maxSize, "maxSize"),
+      maxEntries: readLimit(limits.maxEntries, "maxEntries"),
+    });
   }
 
   /**

@@ -138,7 +138,7 @@ export function deferredWrite<V, T>(
     keymaker: core.keymaker,
     fs: core.fs,
     lifetime: core.lifetime,
-    [internalOptions]: { shared: { memory: core.memory } },
+    [internalOptions]: { shared: { memory: core.memory, budget: core.budget } },
   } as BucketOptions);
   if (callback === undefined) return deferred;
   return (async (): Promise<Awaited<T>> => {

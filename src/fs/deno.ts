@@ -177,6 +177,18 @@ export class DenoFileSystem implements FileSystem {
     }
   }
 
+  /** Sets a file's modification (and access) time; `false` when it does not exist. */
+  async touch(path: string, mtimeMs: number): Promise<boolean> {
+    const time = new Date(mtimeMs);
+    try {
+      await Deno.utime(path, time, time);
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
   /** Creates `path` and its parents. */
   async mkdir(path: string): Promise<void> {
     if (this.#syncBelow > 0) Deno.mkdirSync(path, { recursive: true });

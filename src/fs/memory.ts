@@ -105,6 +105,13 @@ export class MemoryFileSystem implements FileSystem {
     }
   }
 
+  /** Sets a file's modification time; `false` when it does not exist. */
+  touch(path: string, mtimeMs: number): Promise<boolean> {
+    const file = this.#files.get(path);
+    if (file !== undefined) file.mtimeMs = mtimeMs;
+    return Promise.resolve(file !== undefined);
+  }
+
   /** Creates `path` and its parents. */
   mkdir(path: string): Promise<void> {
     try {

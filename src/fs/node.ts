@@ -4,7 +4,17 @@
  * @module
  */
 
-import { mkdir, open, opendir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import {
+  mkdir,
+  open,
+  opendir,
+  readFile,
+  rename,
+  stat,
+  unlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import type { AtomicWriteOptions, FileStat, FileSystem, ListOptions } from "./types.ts";
 import { isTemporaryName, temporaryPathFor } from "./_temp.ts";
 import { isNotFound } from "./_errors.ts";
@@ -184,6 +194,18 @@ export class NodeFileSystem implements FileSystem {
       return { size: info.size, mtimeMs: info.mtimeMs };
     } catch (error) {
       if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  /** Sets a file's modification (and access) time; `false` when it does not exist. */
+  async touch(path: string, mtimeMs: number): Promise<boolean> {
+    const time = new Date(mtimeMs);
+    try {
+      await utimes(path, time, time);
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
       throw error;
     }
   }

@@ -79,4 +79,10 @@ export interface FileSystem {
   stat(path: string): Promise<FileStat | null>;
   /** Creates a directory and its missing parents; an existing one is fine. */
   mkdir(path: string): Promise<void>;
+  /**
+   * Sets a file's modification time (ms since the epoch), the recency that
+   * size budgets evict by; `false` when the file does not exist. Optional:
+   * a bucket with `maxSize` or `maxEntries` needs it.
+   */
+  touch?(path: string, mtimeMs: number): Promise<boolean>;
 }

@@ -10,6 +10,7 @@ export type FsOperation =
   | "writeFileAtomic"
   | "remove"
   | "list"
+  | "touch"
   | "stat"
   | "mkdir";
 
@@ -39,6 +40,7 @@ export class FaultyFileSystem implements FileSystem {
     list: 0,
     stat: 0,
     mkdir: 0,
+    touch: 0,
   };
   readonly #faults = new Map<FsOperation, Fault>();
 
@@ -102,6 +104,10 @@ export class FaultyFileSystem implements FileSystem {
   async stat(path: string): Promise<FileStat | null> {
     this.#check("stat", path);
     return await this.inner.stat(path);
+  }
+  async touch(path: string, mtimeMs: number): Promise<boolean> {
+    this.#check("touch", path);
+    return await this.inner.touch!(path, mtimeMs);
   }
   async mkdir(path: string): Promise<void> {
     this.#check("mkdir", path);

@@ -117,6 +117,17 @@ export function testFileSystem(name: string, create: () => FileSystem, setup: Co
       assert.ok(Math.abs(info.mtimeMs - before) < 60_000, "mtime is close to now");
     });
 
+    test("touch sets the modification time (to the second or better); a missing file is false", async () => {
+      const path = join(dir, "touched");
+      await fs.writeFileAtomic(path, encode("x"));
+      assert.ok(fs.touch, "the adapter implements touch");
+      const past = Date.UTC(2020, 0, 2, 3, 4, 5);
+      assert.equal(await fs.touch(path, past), true);
+      assert.ok(Math.abs((await fs.stat(path))!.mtimeMs - past) < 1000);
+      assert.deepEqual(await fs.readFile(path), encode("x"), "content unchanged");
+      assert.equal(await fs.touch(join(dir, "no-such-file"), past), false);
+    });
+
     test("remove deletes a file and reports it", async () => {
       const path = join(dir, "gone");
       await fs.writeFileAtomic(path, encode("x"));
