@@ -10,10 +10,12 @@
 //   size difference where the old entry is in memory) every 1% of the budget
 //   or second. Nothing on the path of a get or set lists a directory.
 // - An eviction pass runs in the background when the estimate goes over
-//   budget: it streams the shards twice, holding only a histogram of ages.
-//   Pass 1 removes expired entries and measures; pass 2 removes the least
-//   recently used until usage is at 90% of the budget, so passes are
-//   amortised over at least a tenth of the budget's worth of writes.
+//   budget: it streams the shards, removing expired entries and measuring;
+//   if still over, it streams them again keeping only the least recently
+//   used entries that must go (a heap, no bigger than the excess), then
+//   removes those not used since. It brings usage to
+//   90% of the budget, so passes are amortised over at least a tenth of the
+//   budget's worth of writes.
 
 import { join } from "node:path";
 import type { FileSystem } from "./fs/types.ts";
@@ -28,8 +30,6 @@ export const TOUCH_INTERVAL_MS = 60_000;
 export const EVICT_TO = 0.9;
 const FLUSH_DELAY_MS = 1000;
 const ENTRY_NAME = /^[0-9a-f]{64}\.[^.]+$/;
-/** Age histogram: 8 buckets per doubling of the age in seconds. */
-const AGE_BUCKETS = 8 * 48;
 
 /** A budget; `Infinity` where there is no limit. */
 export interface BudgetLimits {
@@ -70,10 +70,6 @@ export interface BudgetHost {
 
 let warnedThisProcess = false;
 
-/** The age bucket of a file last used `ageMs` ago. */
-const ageBucket = (ageMs: number) =>
-  Math.min(AGE_BUCKETS - 1, Math.floor(Math.log2(1 + Math.max(0, ageMs) / 1000) * 8));
-
 const encoder = new TextEncoder();
 
 /** Reads a usage file's "entries bytes" line; null when missing or unreadable. */
@@ -98,6 +94,8 @@ export class Budget {
   readonly limits: BudgetLimits;
   readonly #host: BudgetHost;
   #delta: BucketUsage = { entries: 0, bytes: 0 };
+  /** Written by this process since its last eviction pass. */
+  #written: BucketUsage = { entries: 0, bytes: 0 };
   readonly #touches = new Map<string, number>();
   #flushQueued = false;
   #flushing: Promise<void> | undefined;
@@ -112,6 +110,22 @@ export class Budget {
   noteWrite(bytes: number, replaced: number | undefined): void {
     this.#delta.bytes += bytes - (replaced ?? 0);
     if (replaced === undefined) this.#delta.entries++;
+    // The shared estimate can miss other processes' updates (two flushing at
+    // once): whatever it says, a process that wrote a tenth of the budget
+    // since its last pass runs one.
+    this.#written.entries++;
+    this.#written.bytes += bytes;
+    if (
+      this.#written.entries >= this.limits.maxEntries / 10 ||
+      this.#written.bytes >= this.limits.maxSize / 10
+    ) {
+      this.#written = { entries: 0, bytes: 0 };
+      this.#background(async () => {
+        await this.flush();
+        await this.evict();
+      });
+      return;
+    }
     this.#queueFlush();
   }
 
@@ -232,8 +246,9 @@ export class Budget {
       expired: 0,
       bytes: 0,
     };
-    const histogram = Array.from({ length: AGE_BUCKETS }, () => ({ entries: 0, bytes: 0 }));
-    // Pass 1: remove expired entries; measure the rest by age.
+    const keepEntries = Math.floor(limits.maxEntries * EVICT_TO);
+    const keepBytes = Math.floor(limits.maxSize * EVICT_TO);
+    // Pass 1: remove expired entries; measure the rest.
     for await (const [path, stat] of this.#entries()) {
       const prefix = await host.fs.readPrefix(path, HEADER_SIZE);
       const header = prefix === null ? null : parseHeader(prefix);
@@ -244,49 +259,46 @@ export class Budget {
           continue;
         }
       }
-      const slot = histogram[ageBucket(now - stat.mtimeMs)];
-      slot.entries++;
-      slot.bytes += stat.size;
       result.usage.entries++;
       result.usage.bytes += stat.size;
     }
-    const excess = {
-      entries: Math.max(0, result.usage.entries - Math.floor(limits.maxEntries * EVICT_TO)),
-      bytes: Math.max(0, result.usage.bytes - Math.floor(limits.maxSize * EVICT_TO)),
-    };
     const over = result.usage.entries > limits.maxEntries || result.usage.bytes > limits.maxSize;
-    if (over && (excess.entries > 0 || excess.bytes > 0)) {
-      // The youngest age bucket that must go, counting from the oldest.
-      let cutoff = AGE_BUCKETS - 1;
-      let entries = 0;
-      let bytes = 0;
-      for (; cutoff > 0; cutoff--) {
-        entries += histogram[cutoff].entries;
-        bytes += histogram[cutoff].bytes;
-        if (entries >= excess.entries && bytes >= excess.bytes) break;
-      }
-      // Pass 2: remove entries of that age or older until the excess is gone.
-      let removedEntries = 0;
-      let removedBytes = 0;
+    // Pass 2 (only when over): the least recently used entries that cover
+    // the excess, in a heap with the youngest on top, so it never holds more.
+    const excessEntries = over ? result.usage.entries - keepEntries : 0;
+    const excessBytes = over ? result.usage.bytes - keepBytes : 0;
+    const oldest = new YoungestFirstHeap();
+    if (excessEntries > 0 || excessBytes > 0) {
+      const fresh = { entries: 0, bytes: 0 };
       for await (const [path, stat] of this.#entries()) {
-        if (removedEntries >= excess.entries && removedBytes >= excess.bytes) break;
-        if (ageBucket(Date.now() - stat.mtimeMs) < cutoff) continue;
-        if (await host.fs.remove(path)) {
-          removedEntries++;
-          removedBytes += stat.size;
+        fresh.entries++;
+        fresh.bytes += stat.size;
+        oldest.push({ path, size: stat.size, mtimeMs: stat.mtimeMs });
+        oldest.trim(excessEntries, excessBytes);
+      }
+      // Another process may have evicted meanwhile: trim to what is still over.
+      oldest.trim(fresh.entries - keepEntries, fresh.bytes - keepBytes);
+      result.usage = fresh;
+    }
+    if (over) {
+      for (const candidate of oldest.items()) {
+        // Used or rewritten since it was measured: it is no longer old.
+        const stat = await host.fs.stat(candidate.path);
+        if (stat === null || stat.mtimeMs !== candidate.mtimeMs) continue;
+        if (await host.fs.remove(candidate.path)) {
+          result.evicted++;
+          result.bytes += candidate.size;
+          result.usage.entries--;
+          result.usage.bytes -= candidate.size;
         }
       }
-      result.evicted = removedEntries;
-      result.bytes += removedBytes;
-      result.usage.entries -= removedEntries;
-      result.usage.bytes -= removedBytes;
-      if (removedEntries > 0 && !warnedThisProcess) {
+      if (result.evicted > 0 && !warnedThisProcess) {
         warnedThisProcess = true;
         fileLogger.warn(
           "Evicted {evicted} least recently used entries from {path} to keep it within its budget " +
             "(maxSize {maxSize} bytes, maxEntries {maxEntries}); this is logged once per process",
           () => ({
-            evicted: removedEntries,
+            evicted: result.evicted,
             path: host.path,
             maxSize: limits.maxSize,
             maxEntries: limits.maxEntries,
@@ -310,6 +322,73 @@ export class Budget {
         if (stat !== null) yield [path, stat];
       }
     }
+  }
+}
+
+interface Candidate {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** A binary heap of eviction candidates, the most recently used on top. */
+class YoungestFirstHeap {
+  readonly #items: Candidate[] = [];
+  bytes = 0;
+
+  get size(): number {
+    return this.#items.length;
+  }
+
+  peek(): Candidate | undefined {
+    return this.#items[0];
+  }
+
+  items(): readonly Candidate[] {
+    return this.#items;
+  }
+
+  /** Drops the youngest candidates not needed to cover `entries` and `bytes`. */
+  trim(entries: number, bytes: number): void {
+    while (this.#items.length > 0) {
+      const top = this.#items[0];
+      if (this.#items.length - 1 < entries || this.bytes - top.size < bytes) break;
+      this.pop();
+    }
+  }
+
+  push(item: Candidate): void {
+    const items = this.#items;
+    items.push(item);
+    this.bytes += item.size;
+    for (let i = items.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if (items[parent].mtimeMs >= items[i].mtimeMs) break;
+      [items[parent], items[i]] = [items[i], items[parent]];
+      i = parent;
+    }
+  }
+
+  pop(): Candidate | undefined {
+    const items = this.#items;
+    const top = items[0];
+    if (top === undefined) return undefined;
+    this.bytes -= top.size;
+    const last = items.pop()!;
+    if (items.length > 0) {
+      items[0] = last;
+      for (let i = 0;;) {
+        const left = 2 * i + 1;
+        const right = left + 1;
+        let largest = i;
+        if (left < items.length && items[left].mtimeMs > items[largest].mtimeMs) largest = left;
+        if (right < items.length && items[right].mtimeMs > items[largest].mtimeMs) largest = right;
+        if (largest === i) break;
+        [items[largest], items[i]] = [items[i], items[largest]];
+        i = largest;
+      }
+    }
+    return top;
   }
 }
 
