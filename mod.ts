@@ -30,7 +30,13 @@ export { MemoryFileSystem } from "./src/fs/memory.ts";
 export { defaultFileSystem } from "./src/fs/detect.ts";
 export type { DefaultKeyMakerOptions, KeyBytes, KeyMaker } from "./src/keys/keymaker.ts";
 export { DefaultKeyMaker, StreamingDefaultKeyMaker } from "./src/keys/keymaker.ts";
-export type { BucketOptions, PrunedFilesInfo, SetOptions } from "./src/bucket.ts";
+export type {
+  BucketOptions,
+  PrunedFilesInfo,
+  PruneOptions,
+  PruneProgress,
+  SetOptions,
+} from "./src/bucket.ts";
 export { Bucket } from "./src/bucket.ts";
 export type { BucketStats } from "./src/_bucket_core.ts";
 export type { BucketUsage, EvictionResult } from "./src/_budget.ts";

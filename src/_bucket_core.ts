@@ -14,7 +14,7 @@ import type { KeyMaker } from "./keys/keymaker.ts";
 import { DefaultKeyMaker } from "./keys/keymaker.ts";
 import { hashKeyBytes, hashKeyChunks, hashPrefix } from "./keys/hash.ts";
 import { type DurationLike, isDurationPart, parseLifetime } from "./lifetime.ts";
-import type { BucketOptions, PrunedFilesInfo, SetOptions } from "./bucket.ts";
+import type { BucketOptions, PrunedFilesInfo, PruneProgress, SetOptions } from "./bucket.ts";
 import type { SyncResult } from "./deferred.ts";
 import {
   DEFAULT_MEMORY_LIMITS,
@@ -836,20 +836,21 @@ export class BucketCore {
    * only entry headers (a whole file only when its size disagrees with its
    * header). Moves layout-1 entries into their shards.
    *
-   * @param onProgress called after each directory with the files seen so far
+   * @param onProgress called after each directory
    */
-  async prune(onProgress?: (seen: number) => void): Promise<PrunedFilesInfo> {
+  async prune(onProgress?: (progress: PruneProgress) => void): Promise<PrunedFilesInfo> {
     const info: PrunedFilesInfo = { size: 0, num: 0 };
     const now = Date.now();
     let seen = 0;
     let legacyLeft = 0;
     await this.#checkLayout();
-    for (const shard of ["", ...SHARDS]) {
+    const directories = ["", ...SHARDS];
+    for (const [done, shard] of directories.entries()) {
       const dir = join(this.path, shard);
       for await (const name of this.fs.list(dir, { includeTemporary: true })) {
-        seen++;
         const path = join(dir, name);
         if (isTemporaryName(name)) {
+          seen++;
           const stat = await this.fs.stat(path);
           if (
             stat !== null && now - stat.mtimeMs > ORPHAN_TEMP_AGE_MS && await this.fs.remove(path)
@@ -860,6 +861,7 @@ export class BucketCore {
           continue;
         }
         if (!this.#namePattern.test(name) || (shard !== "" && !name.startsWith(shard))) continue;
+        seen++;
         const verdict = await this.judge(path, name, now);
         if (verdict.remove) {
           if (await this.#removeIfUnchanged(path, verdict.seen, verdict.headerOnly)) {
@@ -871,7 +873,7 @@ export class BucketCore {
           if (!await this.#migrate(name, path)) legacyLeft++;
         }
       }
-      onProgress?.(seen);
+      onProgress?.({ directories: done + 1, of: directories.length, files: seen });
     }
     if (this.#legacy && legacyLeft === 0) {
       await this.fs.writeFileAtomic(join(this.path, LAYOUT_FILE), encoder.encode(LAYOUT_TEXT));

@@ -70,6 +70,22 @@ export interface SetOptions {
   lifetime?: number | DurationLike | null;
 }
 
+/** Progress of {@linkcode Bucket.pruneDirectory}, reported after each directory. */
+export interface PruneProgress {
+  /** Directories done: the bucket directory, then its 256 shards. */
+  directories: number;
+  /** Directories in all (257). */
+  of: number;
+  /** Files looked at so far: this backend's entry files and temporary files. */
+  files: number;
+}
+
+/** Options of {@linkcode Bucket.pruneDirectory}. */
+export interface PruneOptions {
+  /** Called after each directory: pruning a large bucket takes a while. */
+  onProgress?: (progress: PruneProgress) => void;
+}
+
 /** What {@linkcode Bucket.pruneDirectory} deleted. */
 export interface PrunedFilesInfo {
   /** Bytes deleted. */
@@ -260,12 +276,22 @@ export class Bucket<V = any> {
    * rules, damaged files of this backend, and temporary files orphaned by
    * interrupted writes (older than 15 minutes). Only entry headers are read.
    * Buckets sharing a directory and backend share their files: pruning
-   * removes only what this bucket's lifetime says is expired.
+   * removes only what this bucket's lifetime says is expired. It streams the
+   * directory and its shards one name at a time (memory does not grow with
+   * the entry count) and moves entries of the old flat layout into shards.
    *
+   * @param options `{ onProgress }`, called after each of the 257 directories
    * @returns bytes and files deleted
    */
-  async pruneDirectory(): Promise<PrunedFilesInfo> {
-    return await this.#core.prune();
+  async pruneDirectory(options?: PruneOptions): Promise<PrunedFilesInfo> {
+    if (options !== undefined && (typeof options !== "object" || options === null)) {
+      throw new TypeError("pruneDirectory options must be an object such as { onProgress }");
+    }
+    const onProgress = options?.onProgress;
+    if (onProgress !== undefined && typeof onProgress !== "function") {
+      throw new TypeError("onProgress must be a function ({ directories, of, files }) => void");
+    }
+    return await this.#core.prune(onProgress);
   }
 
   /**

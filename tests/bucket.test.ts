@@ -247,6 +247,18 @@ describe("pruneDirectory", () => {
     });
   });
 
+  test("reports progress after each of the 257 directories (the bucket's, then 256 shards)", async () => {
+    const bucket = await tempBucket();
+    for (let i = 0; i < 30; i++) await bucket.set(i, i);
+    const seen: { directories: number; of: number; files: number }[] = [];
+    await bucket.pruneDirectory({ onProgress: (progress) => void seen.push(progress) });
+    assert.equal(seen.length, 257);
+    assert.deepEqual(seen.map((p) => p.directories), Array.from({ length: 257 }, (_, i) => i + 1));
+    assert.ok(seen.every((p) => p.of === 257));
+    assert.equal(seen.at(-1)!.files, 30);
+    await assert.rejects(bucket.pruneDirectory({ onProgress: 5 as never }), TypeError);
+  });
+
   test("removes orphaned temporary files older than 15 minutes, keeps recent ones", async () => {
     const bucket = await tempBucket();
     await bucket.set("k", 1);
