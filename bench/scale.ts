@@ -1,0 +1,142 @@
+// Scale benchmark (issue 9): does the cost of a get or a set stay flat from
+// 1,000 to 1,000,000 entries, and what does pruning 100,000 entries cost?
+//
+//   deno run -A bench/scale.ts [--sizes 1000,100000,1000000] [--prune 100000]
+//   bun bench/scale.ts …      node --import tsx bench/scale.ts …
+//
+// Each size gets a fresh directory filled by writing valid entry files
+// directly (synchronous writes into the shards: filling 1M entries through
+// set() would take most of an hour here), then a fresh Bucket with the memory
+// layer off does 2,000 gets of random existing keys and 2,000 sets of new
+// keys. Pruning runs over a directory where a tenth of the entries expired,
+// through an adapter that counts the bytes it reads.
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import process from "node:process";
+import { Bucket, defaultFileSystem, type FileSystem } from "../mod.ts";
+import { coreOf } from "../src/bucket.ts";
+import { LAYOUT_FILE } from "../src/_bucket_core.ts";
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== "--"),
+  options: {
+    sizes: { type: "string", default: "1000,100000,1000000" },
+    prune: { type: "string", default: "100000" },
+    ops: { type: "string", default: "2000" },
+  },
+});
+const runtime = "Bun" in globalThis
+  ? "bun"
+  : "Deno" in globalThis
+  ? "deno"
+  : `node ${process.version}`;
+const OPS = Number(values.ops);
+
+/** Fills `dir` with `n` entries "key-0"… (a tenth expired when `expiredShare` is set). */
+async function fill(dir: string, n: number, expiredShare = 0): Promise<void> {
+  const core = coreOf(new Bucket(dir));
+  const shards = new Set<string>();
+  const started = performance.now();
+  for (let i = 0; i < n; i++) {
+    const located = await core.locate(`key-${i}`);
+    const name = core.fileName(located);
+    const shard = name.slice(0, 2);
+    if (!shards.has(shard)) {
+      mkdirSync(join(dir, shard), { recursive: true });
+      shards.add(shard);
+    }
+    const expired = expiredShare > 0 && i % Math.round(1 / expiredShare) === 0;
+    const file = core.dumpEntry(name, { i, text: `value ${i}` }, expired ? 1 : null, expired);
+    writeFileSync(join(dir, shard, name), file);
+    if (i % 100_000 === 99_999) {
+      process.stderr.write(
+        `  filled ${i + 1} in ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+      );
+    }
+  }
+  writeFileSync(join(dir, LAYOUT_FILE), "bucketcache layout 2\n");
+}
+
+/** A fixed pseudo-random sequence, the same for every size. */
+function* randomKeys(n: number, count: number): Generator<number> {
+  let state = 12345;
+  for (let i = 0; i < count; i++) {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    yield state % n;
+  }
+}
+
+async function measure(n: number): Promise<{ get: number; set: number }> {
+  const dir = mkdtempSync(join(tmpdir(), "bc-scale-"));
+  try {
+    await fill(dir, n);
+    const bucket = new Bucket(dir, { memory: false });
+    await bucket.get("warm-up");
+    let start = performance.now();
+    for (const i of randomKeys(n, OPS)) {
+      const value = await bucket.get(`key-${i}`) as { i: number } | undefined;
+      if (value?.i !== i) throw new Error(`wrong value for key-${i}`);
+    }
+    const get = ((performance.now() - start) * 1000) / OPS;
+    start = performance.now();
+    for (let i = 0; i < OPS; i++) await bucket.set(`new-${i}`, { i, text: `value ${i}` });
+    const set = ((performance.now() - start) * 1000) / OPS;
+    return { get, set };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Counts the bytes an adapter's reads return. */
+function counting(inner: FileSystem): FileSystem & { bytesRead: number } {
+  const fs = Object.create(inner) as FileSystem & { bytesRead: number };
+  fs.bytesRead = 0;
+  fs.readFile = async (path) => {
+    const data = await inner.readFile(path);
+    fs.bytesRead += data?.length ?? 0;
+    return data;
+  };
+  fs.readPrefix = async (path, length) => {
+    const data = await inner.readPrefix(path, length);
+    fs.bytesRead += data?.length ?? 0;
+    return data;
+  };
+  return fs;
+}
+
+const rows: string[] = [];
+for (const n of values.sizes!.split(",").map(Number)) {
+  process.stderr.write(`${n} entries\n`);
+  const { get, set } = await measure(n);
+  rows.push(`| ${n.toLocaleString("en")} | ${get.toFixed(0)} | ${set.toFixed(0)} |`);
+}
+console.log(`### ${runtime}: µs per operation, memory layer off (${OPS} each)\n`);
+console.log("| entries | get (existing key) | set (new key) |\n|---|---|---|");
+for (const row of rows) console.log(row);
+
+const pruneN = Number(values.prune);
+if (pruneN > 0) {
+  const dir = mkdtempSync(join(tmpdir(), "bc-prune-"));
+  try {
+    process.stderr.write(`prune over ${pruneN} entries\n`);
+    await fill(dir, pruneN, 0.1);
+    const fs = counting(defaultFileSystem());
+    const bucket = new Bucket(dir, { fs, memory: false });
+    const heapBefore = process.memoryUsage().heapUsed;
+    const start = performance.now();
+    const result = await bucket.pruneDirectory();
+    const seconds = (performance.now() - start) / 1000;
+    const heapAfter = process.memoryUsage().heapUsed;
+    console.log(
+      `\npruneDirectory over ${pruneN.toLocaleString("en")} entries (a tenth expired): ` +
+        `${seconds.toFixed(1)} s, removed ${result.num.toLocaleString("en")}, ` +
+        `${(fs.bytesRead / pruneN).toFixed(1)} bytes read per entry, ` +
+        `heap ${((heapAfter - heapBefore) / 1048576).toFixed(1)} MiB after vs before`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
