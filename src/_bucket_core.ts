@@ -683,7 +683,7 @@ export class BucketCore {
       return entry;
     }
     await this.#serialize(memKey, async () => {
-      await this.writeFile(fileName, file, this.memory.peek(memKey)?.size);
+      await this.writeFile(fileName, file, expiresAt, this.memory.peek(memKey)?.size);
       this.memory.set(memKey, entry);
     });
     return entry;
@@ -694,7 +694,12 @@ export class BucketCore {
    * on first use. In a layout-1 directory it then removes the entry's old
    * file, which would otherwise resurface once this one is deleted.
    */
-  async writeFile(fileName: string, file: Uint8Array, replaced?: number): Promise<void> {
+  async writeFile(
+    fileName: string,
+    file: Uint8Array,
+    expiresAt: number | null,
+    replaced?: number,
+  ): Promise<void> {
     await this.#checkLayout();
     const path = this.entryPath(fileName);
     const shard = fileName.slice(0, 2);
@@ -703,12 +708,12 @@ export class BucketCore {
       this.#shardsMade.add(shard);
     }
     try {
-      await this.fs.writeFileAtomic(path, file);
+      await this.fs.writeFileAtomic(path, file, { expiresAt });
     } catch (error) {
       // Someone removed the directory meanwhile (a clear, by hand).
       if ((error as { code?: string })?.code !== "ENOENT") throw error;
       await this.fs.mkdir(join(this.path, shard));
-      await this.fs.writeFileAtomic(path, file);
+      await this.fs.writeFileAtomic(path, file, { expiresAt });
     }
     if (this.#layoutFileNeeded) {
       this.#layoutFileNeeded = false;
@@ -798,7 +803,10 @@ export class BucketCore {
         }
         const file = entry.file!;
         try {
-          await this.#serialize(memKey, () => this.writeFile(entry.fileName!, file));
+          await this.#serialize(
+            memKey,
+            () => this.writeFile(entry.fileName!, file, entry.expiresAt),
+          );
           // A newer set during the write keeps its own pending state.
           if (this.memory.peek(memKey) === entry) {
             entry.pending = false;

@@ -5,9 +5,9 @@ const deno = Deno.execPath();
 const checks: string[][] = [
   ["fmt", "--check"],
   ["lint"],
-  ["check", "mod.ts", "cli.ts", "src/", "tests/", "examples/", "bench/", "tools/"],
-  ["doc", "--lint", "mod.ts", "cli.ts"],
-  ["test", "--doc", "--allow-all", "mod.ts", "cli.ts", "src/"],
+  ["check", "mod.ts", "cli.ts", "redis.ts", "src/", "tests/", "examples/", "bench/", "tools/"],
+  ["doc", "--lint", "mod.ts", "cli.ts", "redis.ts"],
+  ["test", "--doc", "--allow-all", "mod.ts", "cli.ts", "redis.ts", "src/"],
   ["publish", "--dry-run", "--allow-dirty"],
 ];
 

@@ -21,6 +21,11 @@ export interface FileStat {
 export interface AtomicWriteOptions {
   /** Flush the data to stable storage before the rename (slower, survives power loss). */
   fsync?: boolean;
+  /**
+   * When the entry in the file expires (ms since the epoch), for stores that
+   * can drop it by themselves then (the Redis adapter); disk adapters ignore it.
+   */
+  expiresAt?: number | null;
 }
 
 /** Options for {@linkcode FileSystem.list}. */

@@ -16,6 +16,12 @@ export interface ContractSetup {
   removeDir?(dir: string): Promise<void>;
   /** How many rounds the replace/read race runs. */
   raceRounds?: number;
+  /**
+   * Whether the adapter has real directories (disk): a missing parent is
+   * ENOENT, a file cannot hold files. `false` (Redis): directories are
+   * implied by paths, and a test of that replaces the directory tests.
+   */
+  directories?: boolean;
 }
 
 /** A value that verifies itself: `[length:u32][payload][sha256(payload)]`. */
@@ -136,28 +142,46 @@ export function testFileSystem(name: string, create: () => FileSystem, setup: Co
       assert.equal(await fs.remove(path), false);
     });
 
-    test("a missing directory: writes reject with ENOENT, listing is empty, mkdir creates parents", async () => {
-      const nested = join(dir, "a", "b", "c");
-      await assert.rejects(fs.writeFileAtomic(join(nested, "f"), encode("x")), { code: "ENOENT" });
-      assert.deepEqual(await collect(fs.list(nested)), []);
-      await fs.mkdir(nested);
-      await fs.mkdir(nested); // an existing directory is fine
-      await fs.writeFileAtomic(join(nested, "f"), encode("x"));
-      assert.deepEqual(await collect(fs.list(nested)), ["f"]);
-    });
+    const directories = setup.directories ?? true;
+    if (!directories) {
+      test("directories are implied by paths: writes need no parent, listing shows direct children", async () => {
+        const nested = join(dir, "v", "w");
+        assert.deepEqual(await collect(fs.list(nested)), []);
+        await fs.writeFileAtomic(join(nested, "f"), encode("x"));
+        await fs.writeFileAtomic(join(nested, "deeper", "g"), encode("y"));
+        await fs.mkdir(join(dir, "v", "empty")); // nothing to create, and no error
+        assert.deepEqual(await collect(fs.list(nested)), ["f"]);
+        assert.deepEqual(await collect(fs.list(join(nested, "deeper"))), ["g"]);
+        assert.deepEqual(await collect(fs.list(join(dir, "v"))), []);
+      });
+    }
 
-    test("a path that is a file cannot hold files: ENOTDIR, never 'missing'", async () => {
-      const file = join(dir, "plain-file");
-      await fs.writeFileAtomic(file, encode("x"));
-      await assert.rejects(fs.writeFileAtomic(join(file, "child"), encode("y")), {
-        code: "ENOTDIR",
+    if (directories) {
+      test("a missing directory: writes reject with ENOENT, listing is empty, mkdir creates parents", async () => {
+        const nested = join(dir, "a", "b", "c");
+        await assert.rejects(fs.writeFileAtomic(join(nested, "f"), encode("x")), {
+          code: "ENOENT",
+        });
+        assert.deepEqual(await collect(fs.list(nested)), []);
+        await fs.mkdir(nested);
+        await fs.mkdir(nested); // an existing directory is fine
+        await fs.writeFileAtomic(join(nested, "f"), encode("x"));
+        assert.deepEqual(await collect(fs.list(nested)), ["f"]);
       });
-      await assert.rejects(fs.readFile(join(file, "child")), { code: "ENOTDIR" });
-      await assert.rejects(fs.mkdir(join(file, "sub")), (error: { code?: string }) => {
-        return error.code === "ENOTDIR" || error.code === "EEXIST";
+
+      test("a path that is a file cannot hold files: ENOTDIR, never 'missing'", async () => {
+        const file = join(dir, "plain-file");
+        await fs.writeFileAtomic(file, encode("x"));
+        await assert.rejects(fs.writeFileAtomic(join(file, "child"), encode("y")), {
+          code: "ENOTDIR",
+        });
+        await assert.rejects(fs.readFile(join(file, "child")), { code: "ENOTDIR" });
+        await assert.rejects(fs.mkdir(join(file, "sub")), (error: { code?: string }) => {
+          return error.code === "ENOTDIR" || error.code === "EEXIST";
+        });
+        await assert.rejects(collect(fs.list(file)), { code: "ENOTDIR" });
       });
-      await assert.rejects(collect(fs.list(file)), { code: "ENOTDIR" });
-    });
+    }
 
     test("listing names files only, never temporary files", async () => {
       const sub = join(dir, "listing");
@@ -169,15 +193,17 @@ export function testFileSystem(name: string, create: () => FileSystem, setup: Co
       assert.deepEqual((await collect(fs.list(sub))).sort(), ["one", "three", "two"]);
     });
 
-    test("a failed replace leaves no temporary file and the old content", async () => {
-      const sub = join(dir, "failing");
-      await fs.mkdir(join(sub, "is-a-dir"));
-      await fs.writeFileAtomic(join(sub, "kept"), encode("old"));
-      // Renaming a file over a directory fails after the temporary file was written.
-      await assert.rejects(fs.writeFileAtomic(join(sub, "is-a-dir"), encode("new")));
-      assert.deepEqual(await collect(fs.list(sub, { includeTemporary: true })), ["kept"]);
-      assert.equal(new TextDecoder().decode((await fs.readFile(join(sub, "kept")))!), "old");
-    });
+    if (directories) {
+      test("a failed replace leaves no temporary file and the old content", async () => {
+        const sub = join(dir, "failing");
+        await fs.mkdir(join(sub, "is-a-dir"));
+        await fs.writeFileAtomic(join(sub, "kept"), encode("old"));
+        // Renaming a file over a directory fails after the temporary file was written.
+        await assert.rejects(fs.writeFileAtomic(join(sub, "is-a-dir"), encode("new")));
+        assert.deepEqual(await collect(fs.list(sub, { includeTemporary: true })), ["kept"]);
+        assert.equal(new TextDecoder().decode((await fs.readFile(join(sub, "kept")))!), "old");
+      });
+    }
 
     test("fsync option writes the same bytes", async () => {
       const path = join(dir, "synced");
