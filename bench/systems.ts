@@ -219,30 +219,26 @@ export interface BinarySystem {
   }>;
 }
 
+/** This library with a backend that stores a Uint8Array as it is. */
+const binaryBucket = (
+  name: string,
+  backend: typeof StructuredCloneBackend | typeof MessagePackBackend,
+): BinarySystem => ({
+  name,
+  guarantee: "atomic + checksum",
+  open: (dir) => {
+    const b = new Bucket(dir, { backend });
+    return Promise.resolve({
+      set: (k, v) => b.set(k, v),
+      get: (k) => b.get(k) as Promise<Uint8Array | undefined>,
+    });
+  },
+});
+
 /** The systems that store a Uint8Array as it is (JSON-only peers cannot). */
 export const binarySystems: BinarySystem[] = [
-  {
-    name: "bucketcache (structured)",
-    guarantee: "atomic + checksum",
-    open: (dir) => {
-      const b = new Bucket(dir, { backend: StructuredCloneBackend });
-      return Promise.resolve({
-        set: (k, v) => b.set(k, v),
-        get: (k) => b.get(k) as Promise<Uint8Array | undefined>,
-      });
-    },
-  },
-  {
-    name: "bucketcache (msgpack)",
-    guarantee: "atomic + checksum",
-    open: (dir) => {
-      const b = new Bucket(dir, { backend: MessagePackBackend });
-      return Promise.resolve({
-        set: (k, v) => b.set(k, v),
-        get: (k) => b.get(k) as Promise<Uint8Array | undefined>,
-      });
-    },
-  },
+  binaryBucket("bucketcache (structured)", StructuredCloneBackend),
+  binaryBucket("bucketcache (msgpack)", MessagePackBackend),
   {
     name: "floor: async fs",
     guarantee: "atomic",

@@ -265,17 +265,7 @@ export class BucketCore {
           `maxSize and maxEntries need an fs adapter with touch() to track recency; ${this.fs.name} has none`,
         );
       }
-      this.budget = shared?.budget ?? new Budget(limits, {
-        fs: this.fs,
-        path: this.path,
-        directories: [this.path, ...SHARDS.map((shard) => join(this.path, shard))],
-        isExpired: (header, now, path) => this.isExpired(header, now, path),
-        removeIfUnchanged: (path, seen, headerOnly) =>
-          this.#removeIfUnchanged(path, seen, headerOnly),
-        counted: (event, n) => {
-          this.stats[event] += n;
-        },
-      });
+      this.budget = shared?.budget ?? this.#newBudget(limits);
     } else {
       this.budget = shared?.budget;
     }
@@ -294,7 +284,12 @@ export class BucketCore {
     if (typeof this.fs.touch !== "function") {
       throw new TypeError(`Eviction needs an fs adapter with touch(); ${this.fs.name} has none`);
     }
-    return await new Budget(limits, {
+    return await this.#newBudget(limits).evict();
+  }
+
+  /** A budget over this bucket's directory. */
+  #newBudget(limits: BudgetLimits): Budget {
+    return new Budget(limits, {
       fs: this.fs,
       path: this.path,
       directories: [this.path, ...SHARDS.map((shard) => join(this.path, shard))],
@@ -304,7 +299,7 @@ export class BucketCore {
       counted: (event, n) => {
         this.stats[event] += n;
       },
-    }).evict();
+    });
   }
 
   /** Entries and bytes of this backend's entry files on disk (streams every shard). */
