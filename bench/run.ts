@@ -223,30 +223,40 @@ const lines = [
       s.persistent ? cell(m.memoColdHit, floor.coldGet) : "—"
     } |`;
   }),
-  "",
-  "One 8 MiB `Uint8Array`: ms to set and to get in a new process (× the floor), and peak memory",
-  "above the value during each (× the value's size; Linux VmHWM). JSON-only peers cannot store it.",
-  "",
-  "| system | guarantee | set | get | peak extra on set | peak extra on get |",
-  "|---|---|---|---|---|---|",
-  ...binarySystems.filter((s) => medians[s.name]?.bigSet !== undefined).map((s) => {
-    const m = medians[s.name];
-    return `| ${s.name} | ${s.guarantee} | ${cell(m.bigSet / 1000, floor.bigSet / 1000)} | ${
-      cell(m.bigGet / 1000, floor.bigGet / 1000)
-    } | ${m.bigSetPeak.toFixed(2)}× | ${m.bigGetPeak.toFixed(2)}× |`;
-  }),
-  "",
-  `${many.toLocaleString("en")} entries of ~10 bytes: µs per set while filling, then ms for a new`,
-  "process to open the store and read one entry (× the floor), and the disk they take.",
-  "",
-  "| system | set while filling | open + 1 get (new process) | disk use | per entry |",
-  "|---|---|---|---|---|",
-  ...binarySystems.filter((s) => medians[s.name]?.manyOpenGet !== undefined).map((s) => {
-    const m = medians[s.name];
-    return `| ${s.name} | ${cell(m.manySet, floor.manySet)} | ${
-      cell(m.manyOpenGet / 1000, floor.manyOpenGet / 1000)
-    } | ${(m.manyDisk / 1048576).toFixed(0)} MiB | ${(m.manyDisk / many).toFixed(0)} B |`;
-  }),
+  ...(binarySystems.some((s) => medians[s.name]?.bigSet !== undefined)
+    ? [
+      "",
+      "One 8 MiB `Uint8Array`: ms to set and to get in a new process (× the floor), and peak memory",
+      "above the value during each (× the value's size; Linux VmHWM). JSON-only peers cannot store it.",
+      "",
+      "| system | guarantee | set | get | peak extra on set | peak extra on get |",
+      "|---|---|---|---|---|---|",
+      ...binarySystems.filter((s) => medians[s.name]?.bigSet !== undefined).map((s) => {
+        const m = medians[s.name];
+        return `| ${s.name} | ${s.guarantee} | ${cell(m.bigSet / 1000, floor.bigSet / 1000)} | ${
+          cell(m.bigGet / 1000, floor.bigGet / 1000)
+        } | ${m.bigSetPeak.toFixed(2)}× | ${m.bigGetPeak.toFixed(2)}× |`;
+      }),
+    ]
+    : []),
+  ...(binarySystems.some((s) => medians[s.name]?.manyOpenGet !== undefined)
+    ? [
+      "",
+      `${
+        many.toLocaleString("en")
+      } entries of ~10 bytes: µs per set while filling, then ms for a new`,
+      "process to open the store and read one entry (× the floor), and the disk they take.",
+      "",
+      "| system | set while filling | open + 1 get (new process) | disk use | per entry |",
+      "|---|---|---|---|---|",
+      ...binarySystems.filter((s) => medians[s.name]?.manyOpenGet !== undefined).map((s) => {
+        const m = medians[s.name];
+        return `| ${s.name} | ${cell(m.manySet, floor.manySet)} | ${
+          cell(m.manyOpenGet / 1000, floor.manyOpenGet / 1000)
+        } | ${(m.manyDisk / 1048576).toFixed(0)} MiB | ${(m.manyDisk / many).toFixed(0)} B |`;
+      }),
+    ]
+    : []),
   ...(keys ? ["", "Keys (workload 7, bench/keys.ts):", "", keys] : []),
   ...(failures.size ? ["", "Failed here:", ...[...failures].map(([s, e]) => `- ${s}: ${e}`)] : []),
 ];

@@ -173,13 +173,19 @@ if (pruneN > 0) {
     settle();
     const fs = counting(defaultFileSystem());
     const bucket = new Bucket(dir, { fs, memory: false });
+    let start = performance.now();
+    const usage = await bucket.usage();
+    const usageSeconds = (performance.now() - start) / 1000;
+    console.log(
+      `\nusage() over ${usage.entries.toLocaleString("en")} entries: ${usageSeconds.toFixed(1)} s`,
+    );
     const heapBefore = process.memoryUsage().heapUsed;
-    const start = performance.now();
+    start = performance.now();
     const result = await bucket.pruneDirectory();
     const seconds = (performance.now() - start) / 1000;
     const heapAfter = process.memoryUsage().heapUsed;
     console.log(
-      `\npruneDirectory over ${pruneN.toLocaleString("en")} entries (a tenth expired): ` +
+      `pruneDirectory over ${pruneN.toLocaleString("en")} entries (a tenth expired): ` +
         `${seconds.toFixed(1)} s, removed ${result.num.toLocaleString("en")}, ` +
         `${(fs.bytesRead / pruneN).toFixed(1)} bytes read per entry, ` +
         `heap ${((heapAfter - heapBefore) / 1048576).toFixed(1)} MiB after vs before`,
