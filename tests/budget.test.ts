@@ -8,6 +8,7 @@ import { utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { Bucket, MemoryFileSystem } from "../mod.ts";
+import { FaultyFileSystem } from "./helpers/faulty_fs.ts";
 import { resetEvictionWarning } from "../src/_budget.ts";
 import { coreOf } from "../src/bucket.ts";
 import { entryFiles, sleep } from "./helpers/bucket.ts";
@@ -88,6 +89,22 @@ describe("budgets", () => {
     const kept = [];
     for (const key of keys) if (await fresh.get(key) !== undefined) kept.push(key);
     assert.deepEqual(kept, ["k0", "k1", "k7", "k8", "k9"]);
+  });
+
+  test("recency costs: a file read marks the file at once, memory hits at most once a minute", async () => {
+    const fs = new FaultyFileSystem(new MemoryFileSystem());
+    await new Bucket("/r", { fs }).set("k", 1);
+    const bucket = new Bucket("/r", { fs, maxEntries: 100 });
+    const before = fs.calls.touch;
+    assert.equal(await bucket.get("k"), 1, "read from the file");
+    assert.equal(fs.calls.touch, before + 1, "marked at once");
+    for (let i = 0; i < 1000; i++) await bucket.get("k");
+    await coreOf(bucket).budget!.flush();
+    assert.equal(fs.calls.touch, before + 1, "memory hits within the minute mark nothing more");
+    const plain = new Bucket("/r", { fs });
+    await plain.get("k");
+    await plain.get("k");
+    assert.equal(fs.calls.touch, before + 1, "a bucket without a budget never touches");
   });
 
   test("expired entries go first, whatever their recency", async () => {
