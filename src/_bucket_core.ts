@@ -281,9 +281,6 @@ export class BucketCore {
     if (limits === undefined) {
       throw new TypeError("This bucket has no maxSize or maxEntries: pass the limits to evict");
     }
-    if (typeof this.fs.touch !== "function") {
-      throw new TypeError(`Eviction needs an fs adapter with touch(); ${this.fs.name} has none`);
-    }
     return await this.#newBudget(limits).evict();
   }
 
@@ -401,6 +398,11 @@ export class BucketCore {
     if (this.#legacy !== undefined) return undefined;
     return this.#layoutCheck ??= (async () => {
       if (await this.fs.readPrefix(join(this.path, LAYOUT_FILE), 1) !== null) {
+        this.#legacy = false;
+        return;
+      }
+      if (this.fs.noLegacyLayout === true) {
+        this.#layoutFileNeeded = true;
         this.#legacy = false;
         return;
       }

@@ -9,6 +9,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { Bucket, deferredWrite } from "../mod.ts";
@@ -166,6 +167,27 @@ if (!reachable && redisRequired) {
       assert.equal(await mine.get("from-peer"), 42, "still this process's memory copy");
       await mine.unloadKey("from-peer");
       assert.equal(await mine.get("from-peer"), 43);
+    });
+
+    test("a client through RedisCommandSender; a new bucket's first read lists nothing", async () => {
+      const sent: string[] = [];
+      const sender = {
+        sendRedisCommand: (args: (string | Uint8Array)[]) => {
+          sent.push(String(args[0]));
+          return (made.client as {
+            sendCommand(args: unknown[], options: unknown): Promise<unknown>;
+          }).sendCommand(
+            args.map((a) => typeof a === "string" ? a : Buffer.from(a)),
+            { typeMapping: { 36: Buffer } },
+          );
+        },
+      };
+      const own = new RedisFileSystem(sender, { prefix: uniquePrefix() });
+      const bucket = new Bucket("/fresh", { fs: own });
+      assert.equal(await bucket.get("nothing yet"), undefined);
+      await bucket.set("k", new Uint8Array([0, 255]));
+      assert.deepEqual(await new Bucket("/fresh", { fs: own }).get("k"), new Uint8Array([0, 255]));
+      assert.equal(sent.includes("SCAN"), false, `no SCAN on the way of get or set: ${sent}`);
     });
 
     test("bad clients and options are refused with what to change", () => {

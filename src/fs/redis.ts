@@ -118,6 +118,8 @@ return 1`;
 export class RedisFileSystem implements FileSystem {
   /** `"redis"`. */
   readonly name: string = "redis";
+  /** `true`: no bucket of the old flat layout lives in Redis, so none is looked for. */
+  readonly noLegacyLayout: boolean = true;
   /** The key prefix. */
   readonly prefix: string;
   readonly #send: Send;

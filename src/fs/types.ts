@@ -90,4 +90,11 @@ export interface FileSystem {
    * a bucket with `maxSize` or `maxEntries` needs it.
    */
   touch?(path: string, mtimeMs: number): Promise<boolean>;
+  /**
+   * `true` for stores that never held buckets of layout 1 (entries directly
+   * in the bucket directory, before version 0.2): a bucket then skips its
+   * one-time look for such entries, which takes a listing. The Redis adapter
+   * sets it, as a listing there scans the whole server.
+   */
+  readonly noLegacyLayout?: boolean;
 }
