@@ -5,6 +5,7 @@
  */
 
 import type { BucketCore, Located } from "./_bucket_core.ts";
+import { RecentCalls } from "./_recent_calls.ts";
 import { type Parameter, readParameters } from "./_params.ts";
 import { KEY_STATE } from "./keys/encode.ts";
 import { keyForLog, memoizeLogger } from "./log.ts";
@@ -273,6 +274,9 @@ export function memoizeWith(
   if (typeof fn !== "function") throw new TypeError(`memoize needs a function, got ${typeof fn}`);
   const plan = makePlan(fn, checkOptions(rawOptions), kind, contextName);
   const flights = new Map<string, Promise<Outcome>>();
+  // Calls of plain functions key on their arguments alone (methods also on
+  // the instance, a key option on anything): those can skip encoding.
+  const recent = !plan.method && plan.key === undefined ? new RecentCalls() : undefined;
   const callbacks: ((this: unknown, info: CachedCallInfo) => unknown)[] = [];
 
   const keyError = (error: unknown): unknown =>
@@ -396,21 +400,27 @@ export function memoizeWith(
         ? Boolean(args[plan.nocacheIndex])
         : plan.nocachePredicate !== undefined && Boolean(plan.nocachePredicate.apply(self, args));
       if (!skip) {
-        // The fast path: a key that is in memory needs no I/O and no await.
-        const keyValue = callKey(plan, self, args);
-        const located = core.locate(keyValue);
+        // The fast path: a key that is in memory needs no I/O and no await;
+        // for a recent call with small primitive arguments, no key encoding.
+        let located: Located | Promise<Located> | undefined = recent?.get(args);
+        let keyValue: unknown;
+        if (located === undefined) {
+          keyValue = callKey(plan, self, args);
+          located = core.locate(keyValue);
+          if (recent !== undefined && !(located instanceof Promise)) recent.set(args, located);
+        }
         if (!(located instanceof Promise)) {
           const hit = core.memoryHit(located);
           if (hit !== undefined) {
             memoizeLogger.info("Function call loaded from cache: {name}", () => ({
               name: plan.name,
-              key: keyForLog(keyValue),
+              key: keyForLog(keyValue ?? callKey(plan, self, args)),
             }));
             return callbacks.length > 0
               ? hitCallbacks(self, args, hit.value, hit.expiresAt)
               : Promise.resolve(hit.value);
           }
-          keyed = [keyValue, located];
+          keyed = [keyValue ?? callKey(plan, self, args), located];
         }
       }
     } catch (error) {

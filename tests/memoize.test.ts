@@ -68,6 +68,37 @@ describe("memoize: functions", () => {
     assert.equal(calls, 2);
   });
 
+  test("warm calls by primitive arguments: -0, long strings, objects and many calls stay exact", async () => {
+    const bucket = new Bucket("/m", { fs: new MemoryFileSystem() });
+    let calls = 0;
+    const describe = bucket.memoize((a: unknown, b?: unknown) => {
+      calls++;
+      return `${Object.is(a, -0) ? "-0" : typeof a}:${String(a).length}:${String(b)}`;
+    }, { name: "describe" });
+    assert.equal(await describe(0), "number:1:undefined");
+    assert.equal(await describe(-0), "-0:1:undefined", "-0 is another key than 0");
+    assert.equal(await describe(0), "number:1:undefined");
+    assert.equal(await describe(-0), "-0:1:undefined");
+    assert.equal(calls, 2);
+    const long = "x".repeat(1000);
+    assert.equal(await describe(long), "string:1000:undefined");
+    assert.equal(await describe(long), "string:1000:undefined");
+    assert.equal(await describe(1n, null), "bigint:1:null");
+    assert.equal(await describe(1, "1"), "number:1:1");
+    assert.equal(await describe("1", 1), "string:1:1", "argument types are part of the key");
+    assert.equal(await describe({ a: 1 }), "object:15:undefined");
+    assert.equal(await describe({ a: 1 }), "object:15:undefined", "objects key by content");
+    assert.equal(calls, 7);
+    // More distinct calls than the per-function record keeps: still exact.
+    for (let i = 0; i < 10_050; i++) await describe(i, "n");
+    for (let i = 0; i < 10_050; i += 1000) {
+      assert.equal(await describe(i, "n"), `number:${String(i).length}:n`);
+    }
+    assert.equal(calls, 7 + 10_050);
+    assert.equal(await describe(0), "number:1:undefined");
+    assert.equal(calls, 7 + 10_050, "nothing recomputed");
+  });
+
   test("name and version are part of the key", async () => {
     const fs = new MemoryFileSystem();
     let calls = 0;
