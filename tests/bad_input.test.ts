@@ -210,6 +210,51 @@ const cases: [string, () => unknown, ErrorClass, RegExp][] = [
     TypeError,
     /readPrefix\(\) is missing/,
   ],
+  // budgets
+  [
+    "maxSize: negative",
+    () => new Bucket("c", { maxSize: -1 }),
+    RangeError,
+    /maxSize must be a whole number ≥ 1/,
+  ],
+  [
+    "maxSize: a string",
+    () => new Bucket("c", { maxSize: "1GB" as never }),
+    TypeError,
+    /maxSize must be a number of bytes/,
+  ],
+  [
+    "maxEntries: fractional",
+    () => new Bucket("c", { maxEntries: 1.5 }),
+    RangeError,
+    /maxEntries must be a whole number/,
+  ],
+  [
+    "maxSize: an adapter without touch()",
+    () => {
+      const { touch: _, ...noTouch } = Object.fromEntries(
+        ["readFile", "readPrefix", "writeFileAtomic", "remove", "list", "stat", "mkdir"].map(
+          (m) => [m, () => {}],
+        ),
+      ) as Record<string, unknown>;
+      return new Bucket("c", { fs: { name: "bare", ...noTouch } as never, maxSize: 1000 });
+    },
+    TypeError,
+    /need an fs adapter with touch\(\).*bare has none/,
+  ],
+  [
+    "evict: unknown option",
+    () => bucket.evict({ maxSiz: 5 } as never),
+    TypeError,
+    /Unknown evict option "maxSiz"/,
+  ],
+  ["evict: no budget and no limits", () => bucket.evict(), TypeError, /pass the limits to evict/],
+  [
+    "evict: zero entries",
+    () => bucket.evict({ maxEntries: 0 }),
+    RangeError,
+    /maxEntries must be a whole number ≥ 1/,
+  ],
   // keys
   [
     "key: a function",

@@ -10,6 +10,8 @@ import { coreOf } from "../src/bucket.ts";
 import { entryFiles, temporaryFiles } from "./helpers/bucket.ts";
 import { makeTempDir } from "./helpers/temp.ts";
 import { root, runScript, type RuntimeName } from "./helpers/runtimes.ts";
+import { progressBar } from "../src/cli/_progress.ts";
+import process from "node:process";
 
 const runtime: RuntimeName = "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";
 const cli = join(root, "cli.ts");
@@ -136,6 +138,27 @@ describe(`command-line tool (${runtime})`, () => {
     const cleared = await run("clear", dir);
     assert.equal(cleared.code, 0);
     assert.deepEqual(await entryFiles(dir), []);
+  });
+
+  test("the progress bar draws on a terminal, and clears itself", () => {
+    const written: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => (written.push(chunk), true)) as typeof write;
+    try {
+      const bar = progressBar("prune", true);
+      bar.update(128, 257, "5 files");
+      bar.update(257, 257, "9 files");
+      bar.done();
+      const silent = progressBar("prune", false);
+      silent.update(1, 2);
+      silent.done();
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.match(written[0], /^\rprune \[#{15}\.{15}\] 49% 5 files/);
+    assert.match(written[1], /\[#{30}\] 100% 9 files/);
+    assert.equal(written[2], "\r\x1b[K");
+    assert.equal(written.length, 3, "nothing when not a terminal");
   });
 
   test("errors are one line with what to change; exit 2 for the command line, 3 for failures", async () => {
