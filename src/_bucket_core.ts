@@ -31,6 +31,7 @@ import {
 } from "./_entry_file.ts";
 import { fileLogger, keyForLog, keysLogger } from "./log.ts";
 import { Budget, type BudgetLimits, type EvictionResult, TOUCH_INTERVAL_MS } from "./_budget.ts";
+import { isSmallPrimitive, RECENT_CALLS_MAX } from "./_recent_calls.ts";
 
 /** What a bucket did in this process: see `Bucket.stats()`. */
 export interface BucketStats {
@@ -188,6 +189,8 @@ export class BucketCore {
   #layoutCheck: Promise<void> | undefined;
   /** Whether this bucket must write the layout file with its next entry. */
   #layoutFileNeeded = false;
+  /** Located keys of recently used small primitive keys. */
+  readonly #recentKeys = new Map<unknown, Located>();
   /** Shard directories this bucket has made sure exist. */
   readonly #shardsMade = new Set<string>();
   /** Counters for stats(). */
@@ -339,6 +342,19 @@ export class BucketCore {
 
   /** Turns a key into its memory key; hashes only keys too long to hold as text. */
   locate(key: unknown): Located | Promise<Located> {
+    // Recently used small primitive keys are found without encoding them
+    // again (a Map compares them as the encoding would; -0 is left out).
+    const recent = Object.is(key, -0) ? undefined : this.#recentKeys.get(key);
+    if (recent !== undefined) return recent;
+    const located = this.#locate(key);
+    if (!(located instanceof Promise) && isSmallPrimitive(key)) {
+      if (this.#recentKeys.size >= RECENT_CALLS_MAX) this.#recentKeys.clear();
+      this.#recentKeys.set(key, located);
+    }
+    return located;
+  }
+
+  #locate(key: unknown): Located | Promise<Located> {
     const made = this.keymaker.makeKey(key);
     if (made instanceof Uint8Array) {
       // Small keys are held in memory by their bytes and hashed only when a

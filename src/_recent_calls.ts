@@ -18,7 +18,8 @@ const END = Symbol("located");
 
 type Node = Map<unknown, unknown>;
 
-function isSmallPrimitive(value: unknown): boolean {
+/** Numbers other than -0, strings up to 256 characters, booleans, bigints, null, undefined. */
+export function isSmallPrimitive(value: unknown): boolean {
   switch (typeof value) {
     case "number":
       return !Object.is(value, -0);

@@ -369,6 +369,28 @@ describe("memory layer", () => {
     assert.equal(fs.calls.readFile, 2);
   });
 
+  test('recently used primitive keys stay exact: -0 and 0, 1 and "1", many keys', async () => {
+    const fs = new MemoryFileSystem();
+    const bucket = new Bucket("/k", { fs });
+    await bucket.set(0, "zero");
+    await bucket.set(-0, "minus zero");
+    await bucket.set(1, "number");
+    await bucket.set("1", "string");
+    await bucket.set(1n, "bigint");
+    for (let round = 0; round < 2; round++) {
+      assert.equal(await bucket.get(0), "zero");
+      assert.equal(await bucket.get(-0), "minus zero");
+      assert.equal(await bucket.get(1), "number");
+      assert.equal(await bucket.get("1"), "string");
+      assert.equal(await bucket.get(1n), "bigint");
+    }
+    for (let i = 0; i < 10_050; i++) await bucket.set(`k${i}`, i);
+    for (let i = 0; i < 10_050; i += 997) assert.equal(await bucket.get(`k${i}`), i);
+    const reader = new Bucket("/k", { fs, memory: false });
+    assert.equal(await reader.get("1"), "string", "the same files from a new bucket");
+    assert.equal(await reader.get(-0), "minus zero");
+  });
+
   test("served by reference, as the original", async () => {
     const bucket = new Bucket("/m", { fs: new MemoryFileSystem() });
     const value = { list: [1] };
