@@ -100,8 +100,11 @@ export function parseHeader(bytes: Uint8Array): EntryHeader | string {
   if (bytes.length < HEADER_SIZE) {
     return `truncated header (${bytes.length} of ${HEADER_SIZE} bytes)`;
   }
-  let text = "";
-  for (let i = 0; i < HEADER_SIZE; i++) text += String.fromCharCode(bytes[i]);
+  // One call, not 55 concatenations (which cost ~30 µs per header in Bun).
+  const text = String.fromCharCode.apply(
+    null,
+    bytes.subarray(0, HEADER_SIZE) as unknown as number[],
+  );
   if (!text.startsWith(MAGIC)) return "not a bucketcache entry file";
   if (text[12] !== String(FORMAT_VERSION) || text[13] !== " ") {
     return `entry format version ${
