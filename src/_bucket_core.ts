@@ -32,6 +32,7 @@ import {
 import { fileLogger, keyForLog, keysLogger } from "./log.ts";
 import { Budget, type BudgetLimits, type EvictionResult, TOUCH_INTERVAL_MS } from "./_budget.ts";
 import { isSmallPrimitive, RECENT_CALLS_MAX } from "./_recent_calls.ts";
+import { entryFiles, SHARDS } from "./_shards.ts";
 
 /** What a bucket did in this process: see `Bucket.stats()`. */
 export interface BucketStats {
@@ -81,11 +82,7 @@ export const SYNC_PARALLELISM = 8;
  */
 export const LAYOUT_FILE = ".bucketcache-layout";
 const LAYOUT_TEXT = "bucketcache layout 2: entries in 256 subdirectories 00-ff, by hash\n";
-/** The 256 shard directory names, "00" to "ff". */
-export const SHARDS: readonly string[] = Array.from(
-  { length: 256 },
-  (_, i) => i.toString(16).padStart(2, "0"),
-);
+export { SHARDS } from "./_shards.ts";
 
 const OPTION_NAMES = new Set([
   "backend",
@@ -292,7 +289,6 @@ export class BucketCore {
     return new Budget(limits, {
       fs: this.fs,
       path: this.path,
-      directories: [this.path, ...SHARDS.map((shard) => join(this.path, shard))],
       isExpired: (header, now, path) => this.isExpired(header, now, path),
       removeIfUnchanged: (path, seen, headerOnly) =>
         this.#removeIfUnchanged(path, seen, headerOnly),
@@ -305,15 +301,12 @@ export class BucketCore {
   /** Entries and bytes of this backend's entry files on disk (streams every shard). */
   async usage(): Promise<{ entries: number; bytes: number }> {
     const usage = { entries: 0, bytes: 0 };
-    for (const shard of ["", ...SHARDS]) {
-      const dir = join(this.path, shard);
-      for await (const name of this.fs.list(dir)) {
-        if (!this.#namePattern.test(name)) continue;
-        const stat = await this.fs.stat(join(dir, name));
-        if (stat === null) continue;
-        usage.entries++;
-        usage.bytes += stat.size;
-      }
+    for await (const entry of entryFiles(this.fs, this.path)) {
+      if (entry.extension !== this.backend.fileExtension) continue;
+      const stat = await this.fs.stat(entry.path);
+      if (stat === null) continue;
+      usage.entries++;
+      usage.bytes += stat.size;
     }
     return usage;
   }

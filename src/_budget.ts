@@ -21,6 +21,7 @@ import { join } from "node:path";
 import type { FileSystem } from "./fs/types.ts";
 import { type EntryHeader, HEADER_SIZE, parseHeader } from "./_entry_file.ts";
 import { fileLogger } from "./log.ts";
+import { entryFiles } from "./_shards.ts";
 
 /** The file holding a directory's shared usage estimate. */
 export const USAGE_FILE = ".bucketcache-usage";
@@ -29,7 +30,6 @@ export const TOUCH_INTERVAL_MS = 60_000;
 /** An eviction pass brings usage down to this share of the budget. */
 export const EVICT_TO = 0.9;
 const FLUSH_DELAY_MS = 1000;
-const ENTRY_NAME = /^[0-9a-f]{64}\.[^.]+$/;
 
 /** A budget; `Infinity` where there is no limit. */
 export interface BudgetLimits {
@@ -61,8 +61,6 @@ export interface EvictionResult {
 export interface BudgetHost {
   readonly fs: FileSystem;
   readonly path: string;
-  /** The directories entries live in, the bucket directory itself first. */
-  readonly directories: readonly string[];
   isExpired(header: EntryHeader, now: number, path: string): boolean;
   removeIfUnchanged(path: string, seen: Uint8Array, headerOnly: boolean): Promise<boolean>;
   counted(event: "evictions" | "expired", n: number): void;
@@ -314,13 +312,9 @@ export class Budget {
 
   /** Streams every entry file with its size and last use, shard by shard. */
   async *#entries(): AsyncGenerator<[string, { size: number; mtimeMs: number }]> {
-    for (const dir of this.#host.directories) {
-      for await (const name of this.#host.fs.list(dir)) {
-        if (!ENTRY_NAME.test(name)) continue;
-        const path = join(dir, name);
-        const stat = await this.#host.fs.stat(path);
-        if (stat !== null) yield [path, stat];
-      }
+    for await (const entry of entryFiles(this.#host.fs, this.#host.path)) {
+      const stat = await this.#host.fs.stat(entry.path);
+      if (stat !== null) yield [entry.path, stat];
     }
   }
 }

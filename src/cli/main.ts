@@ -11,7 +11,8 @@ import { Bucket } from "../bucket.ts";
 import { LAYOUT_FILE } from "../_bucket_core.ts";
 import { USAGE_FILE } from "../_budget.ts";
 import { checkPayload, HEADER_SIZE, parseHeader } from "../_entry_file.ts";
-import { BUILT_IN_BACKENDS, entryFiles } from "./_scan.ts";
+import { BUILT_IN_BACKENDS } from "./_backends.ts";
+import { entryFiles } from "../_shards.ts";
 import { progressBar } from "./_progress.ts";
 
 /**

@@ -1,13 +1,17 @@
-// Walking a bucket directory for the command-line tool: every entry file of
-// every backend, shard by shard, one name at a time.
+// The shards of a bucket directory (layout 2) and the one walk over them:
+// every entry file, of every backend, in the directory itself (layout 1)
+// and in each shard, one name at a time. Budgets, usage() and the
+// command-line tool walk this way; pruning walks the same directories with
+// temporary files included.
 
 import { join } from "node:path";
-import type { FileSystem } from "../fs/types.ts";
-import { SHARDS } from "../_bucket_core.ts";
-import type { Backend } from "../backends/backend.ts";
-import { StructuredCloneBackend } from "../backends/structured_clone.ts";
-import { JSONBackend } from "../backends/json.ts";
-import { MessagePackBackend } from "../backends/msgpack.ts";
+import type { FileSystem } from "./fs/types.ts";
+
+/** The 256 shard directory names, "00" to "ff". */
+export const SHARDS: readonly string[] = Array.from(
+  { length: 256 },
+  (_, i) => i.toString(16).padStart(2, "0"),
+);
 
 /** An entry file found in a directory. */
 export interface FoundEntry {
@@ -22,13 +26,6 @@ export interface FoundEntry {
 }
 
 const ENTRY = /^([0-9a-f]{64})\.([A-Za-z0-9_-]{1,16})$/;
-
-/** The built-in backends, by file extension. */
-export const BUILT_IN_BACKENDS: Record<string, new () => Backend> = {
-  sclone: StructuredCloneBackend,
-  json: JSONBackend,
-  msgpack: MessagePackBackend,
-};
 
 /**
  * Streams the entry files under `dir`: those of layout 1 in the directory
