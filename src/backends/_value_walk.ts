@@ -8,6 +8,12 @@
 // surrogates). Only then does rewriteValue() make a copy with those replaced by
 // marker objects, which the structured-clone backend encodes as private
 // MessagePack extensions that decode straight back to the original.
+//
+// Given MessagePack rules, the same walk instead checks what standard
+// MessagePack (msgpackr without extensions) brings back: anything that would
+// come back different is a TypeError unless the rules are lossy, and what it
+// cannot encode or decode at all (cycles, bigints beyond 64 bits, object keys
+// of maps decoded as objects) is a TypeError always.
 
 type Segment = string | number;
 
@@ -45,128 +51,342 @@ function isNative(fn: unknown): boolean {
     /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(fn));
 }
 
+/** "a Map", "an Int16Array": a class name with its article. */
+function aName(name: string): string {
+  return `${/^[AEIO]/.test(name) ? "an" : "a"} ${name}`;
+}
+
+/** The range msgpackr encodes bigints in: int64 and uint64. */
+const INT64_MIN = -(2n ** 63n);
+const UINT64_MAX = 2n ** 64n - 1n;
+const dateToJSON = Date.prototype.toJSON;
+
+/** What inspectValue's MessagePack mode needs to know of a MessagePackBackend's config. */
+export interface MessagePackRules {
+  /** Accept what would come back converted (`lossy: true`) instead of refusing it. */
+  lossy: boolean;
+  /** `mapsAsObjects: false`: maps decode as Maps, so Maps come back as they were. */
+  mapsAsMaps: boolean;
+  /** `mapAsEmptyObject`: Maps are written as `{}`, as asked. */
+  emptyMaps: boolean;
+  /** `setAsEmptyObject`: Sets are written as `{}`, as asked. */
+  emptySets: boolean;
+  /** `largeBigIntToFloat` or `largeBigIntToString`: bigints beyond 64 bits are converted, as asked. */
+  largeBigInts: boolean;
+  /** `allowArraysInMapKeys`: arrays of primitives may be keys of maps decoded as objects. */
+  arrayMapKeys: boolean;
+}
+
 /** What {@linkcode inspectValue} found. */
 export interface Inspection {
   /** The value needs {@linkcode rewriteValue} before msgpackr's structured-clone mode. */
   needsRewrite: boolean;
-  /**
-   * The first thing plain MessagePack cannot hold faithfully (a boxed
-   * primitive, a lone surrogate, an own `__proto__` property), with where it is.
-   */
-  unfaithful?: string;
 }
+
+/** Objects deeper than this are also tracked in a Set, so cycles are found in linear time. */
+const DEEP = 64;
 
 /**
  * Walks `value`, throwing a TypeError for what `backendName` cannot store.
  *
+ * Without `msgpack` (structured-clone mode), shared and circular references
+ * are fine and each object is walked once. With it, the walk follows what
+ * standard MessagePack does: shared objects are walked (and written) at each
+ * place, cycles are a TypeError, and so is anything that would not come back
+ * as it was stored, unless `msgpack.lossy`.
+ *
  * @param value the value to check
  * @param backendName named in error messages
- * @returns whether the value needs rewriting for msgpackr
+ * @param msgpack the MessagePack mode's rules, from the backend's config
+ * @returns whether the value needs rewriting for msgpackr's structured-clone mode
  */
-export function inspectValue(value: unknown, backendName: string): Inspection {
-  const seen = new Set<object>();
-  const path: Segment[] = [];
-  const result: Inspection = { needsRewrite: false };
-  const note = (what: string) => {
-    result.needsRewrite = true;
-    result.unfaithful ??= `${what} at ${formatPath(path)}`;
-  };
-  const fail = (what: string, fix: string): never => {
-    throw new TypeError(`${backendName} cannot store ${what} at ${formatPath(path)}: ${fix}`);
-  };
-  const visit = (item: unknown): void => {
+export function inspectValue(
+  value: unknown,
+  backendName: string,
+  msgpack?: MessagePackRules,
+): Inspection {
+  const walk = new Walk(backendName, msgpack);
+  walk.visit(value);
+  return { needsRewrite: walk.needsRewrite };
+}
+
+// One walk's state. A class rather than closures: nothing is allocated per
+// call but this object, which keeps the walk cheap in every engine.
+class Walk {
+  readonly backendName: string;
+  readonly msgpack: MessagePackRules | undefined;
+  /** Structured-clone mode: every object walked (each is walked once). */
+  readonly seen: Set<object> | undefined;
+  /** MessagePack mode: the objects from the root to the one being walked. */
+  readonly stack: object[] = [];
+  /** MessagePack mode: those of them deeper than DEEP (a cycle makes the walk that deep). */
+  deep: Set<object> | undefined = undefined;
+  /** Where the walk is, for messages. */
+  readonly path: Segment[] = [];
+  needsRewrite = false;
+
+  constructor(backendName: string, msgpack: MessagePackRules | undefined) {
+    this.backendName = backendName;
+    this.msgpack = msgpack;
+    this.seen = msgpack === undefined ? new Set() : undefined;
+  }
+
+  fail(what: string, fix: string): never {
+    throw new TypeError(
+      `${this.backendName} cannot store ${what} at ${formatPath(this.path)}: ${fix}`,
+    );
+  }
+
+  // Something that comes back different: in structured-clone mode it is
+  // rewritten; in MessagePack mode it is refused unless lossy.
+  unfaithful(what: string, becomes: string): void {
+    if (this.msgpack === undefined) {
+      this.needsRewrite = true;
+    } else if (!this.msgpack.lossy) {
+      throw new TypeError(
+        `${this.backendName} cannot store ${what} at ${
+          formatPath(this.path)
+        } faithfully in standard MessagePack (${becomes}); ` +
+          "convert it first, pass lossy: true in config to accept the conversion, " +
+          "or use StructuredCloneBackend",
+      );
+    }
+  }
+
+  visit(item: unknown): void {
     switch (typeof item) {
       case "number":
-        if (item === 0 && 1 / item < 0) result.needsRewrite = true;
+        if (item === 0 && 1 / item < 0) this.unfaithful("-0", "it comes back as 0");
         return;
       case "string":
-        if (!item.isWellFormed()) note("a string with a lone surrogate");
+        if (!item.isWellFormed()) {
+          this.unfaithful(
+            "a string with a lone surrogate",
+            "it comes back with U+FFFD in its place",
+          );
+        }
         return;
       case "boolean":
       case "undefined":
+        return;
       case "bigint":
+        if (this.msgpack !== undefined) this.checkBigInt(item);
         return;
       case "function":
-        fail(
+        this.fail(
           `a function${item.name ? ` (${item.name})` : ""}`,
           "functions cannot be serialised; store data, not behaviour",
         );
         break;
       case "symbol":
-        fail("a symbol", "symbols cannot be serialised; use a string");
+        this.fail("a symbol", "symbols cannot be serialised; use a string");
         break;
     }
     if (item === null) return;
     const object = item as object;
-    if (seen.has(object)) return; // shared or circular: both are kept
-    seen.add(object);
+    const { seen, stack, path } = this;
+    if (seen !== undefined) {
+      if (seen.has(object)) return; // shared or circular: both are kept
+      seen.add(object);
+    } else {
+      if (stack.length >= DEEP) this.enterDeep(object);
+      stack.push(object);
+    }
     if (Array.isArray(object)) {
       for (let i = 0; i < object.length; i++) {
-        if (!(i in object)) {
-          result.needsRewrite = true;
-          continue;
-        }
         path.push(i);
-        visit(object[i]);
+        if (i in object) this.visit(object[i]);
+        else this.unfaithful("an array hole", "MessagePack arrays have no holes");
         path.pop();
       }
-      return;
+    } else {
+      const proto = Object.getPrototypeOf(object);
+      if (proto === Object.prototype || proto === null || !this.walkSpecial(object, proto)) {
+        for (const key of Object.keys(object)) {
+          path.push(key);
+          if (!key.isWellFormed()) {
+            this.unfaithful(
+              "a property name with a lone surrogate",
+              "it comes back with U+FFFD in its place",
+            );
+          }
+          if (key === "__proto__") {
+            this.unfaithful("an own property named __proto__", "msgpackr decodes it as __proto_");
+          }
+          this.visit((object as Record<string, unknown>)[key]);
+          path.pop();
+        }
+      }
     }
-    if (ArrayBuffer.isView(object)) return;
+    if (seen === undefined) {
+      stack.pop();
+      this.deep?.delete(object);
+    }
+  }
+
+  // MessagePack mode: a bigint msgpackr cannot write.
+  checkBigInt(item: bigint): void {
+    if (this.msgpack!.largeBigInts || (item >= INT64_MIN && item <= UINT64_MAX)) return;
+    this.fail(
+      "a bigint outside the 64-bit range",
+      "MessagePack integers have at most 64 bits; set largeBigIntToString or " +
+        "largeBigIntToFloat in config, or use StructuredCloneBackend",
+    );
+  }
+
+  // MessagePack mode, deeper than DEEP: tracks the objects there, so that a
+  // cycle is found.
+  enterDeep(object: object): void {
+    this.deep ??= new Set();
+    if (this.deep.has(object)) this.failCycle(object);
+    this.deep.add(object);
+  }
+
+  // MessagePack mode: a cycle. Reports the shortest path that comes back to
+  // an object already on it.
+  failCycle(object: object): never {
+    const chain = [...this.stack, object];
+    const first = new Map<object, number>();
+    for (let depth = 0; depth < chain.length; depth++) {
+      const back = first.get(chain[depth]);
+      if (back !== undefined) {
+        throw new TypeError(
+          `${this.backendName} cannot store a circular reference at ${
+            formatPath(this.path.slice(0, depth))
+          } (back to ${formatPath(this.path.slice(0, back))}): MessagePack has no references; ` +
+            "break the cycle or use StructuredCloneBackend",
+        );
+      }
+      first.set(chain[depth], depth);
+    }
+    throw new Error("unreachable: no object repeats on the path");
+  }
+
+  // MessagePack mode, maps decoded as objects: a key msgpackr cannot decode.
+  checkMapKey(key: unknown): void {
+    if (typeof key !== "object" || key === null) return;
+    if (
+      this.msgpack!.arrayMapKeys && Array.isArray(key) &&
+      key.flat().every((item) =>
+        typeof item === "string" || typeof item === "number" || typeof item === "boolean" ||
+        typeof item === "bigint"
+      )
+    ) return;
+    this.fail(
+      "a Map key that is an object",
+      "MessagePack maps decode as plain objects here, whose keys are strings; " +
+        "set mapsAsObjects: false to decode Maps, or use StructuredCloneBackend",
+    );
+  }
+
+  // An object that is neither an array nor plain: checks it and walks what it
+  // holds. Returns false for a class instance, whose own properties the
+  // caller walks (it is stored as a plain object of them, as structuredClone
+  // does).
+  walkSpecial(object: object, proto: object): boolean {
+    const { msgpack, path } = this;
+    if (ArrayBuffer.isView(object)) {
+      if (msgpack !== undefined && !(object instanceof Uint8Array)) {
+        this.unfaithful(
+          aName(object.constructor.name),
+          "it comes back as a Uint8Array of its bytes",
+        );
+      }
+      return true;
+    }
     if (object instanceof Map) {
+      let keys = false;
+      if (msgpack !== undefined) {
+        if (msgpack.emptyMaps) return true; // written as {}, as configured
+        if (!msgpack.mapsAsMaps) {
+          this.unfaithful("a Map", "it comes back as a plain object");
+          keys = true;
+        } else if (proto !== Map.prototype) {
+          this.unfaithful(aName(object.constructor.name), "msgpackr writes it as an empty map");
+          return true;
+        }
+      }
       let index = 0;
       for (const [key, entry] of object) {
         path.push(`<Map entry ${index} key>`);
-        visit(key);
+        if (keys) this.checkMapKey(key);
+        this.visit(key);
         path.pop();
         path.push(`<Map entry ${index++} value>`);
-        visit(entry);
+        this.visit(entry);
         path.pop();
       }
-      return;
+      return true;
     }
     if (object instanceof Set) {
+      if (msgpack !== undefined) {
+        if (msgpack.emptySets) return true; // written as {}, as configured
+        this.unfaithful(aName(object.constructor.name), "it comes back as an array");
+      }
       let index = 0;
       for (const member of object) {
         path.push(`<Set member ${index++}>`);
-        visit(member);
+        this.visit(member);
         path.pop();
       }
-      return;
+      return true;
     }
     if (
       object instanceof Number || object instanceof String || object instanceof Boolean ||
       object instanceof BigInt
     ) {
-      note("a boxed primitive");
-      return;
+      this.unfaithful("a boxed primitive", "it comes back as a plain object");
+      return true;
     }
-    const proto = Object.getPrototypeOf(object);
-    if (proto !== Object.prototype && proto !== null) {
-      const constructor = (proto as { constructor?: unknown }).constructor;
-      if (
-        object instanceof Error || CLONEABLE_NATIVE.has(constructor) ||
-        object instanceof ArrayBuffer
-      ) return;
-      if (isNative(constructor)) {
-        fail(
-          `a ${(constructor as { name: string }).name}`,
-          "it cannot be serialised (WeakMap, WeakSet, WeakRef, Promise and other built-ins are not data)",
+    const constructor = (proto as { constructor?: unknown }).constructor;
+    if (msgpack !== undefined) {
+      if (object instanceof Error) {
+        this.unfaithful(
+          aName(object.constructor.name),
+          "it comes back as an array [name, message, cause]",
         );
+        path.push("cause");
+        this.visit(object.cause);
+        path.pop();
+        return true;
       }
-      // A class instance: stored as a plain object of its own enumerable
-      // properties, as structuredClone does.
+      if (object instanceof RegExp) {
+        this.unfaithful("a RegExp", "it comes back as an array [source, flags]");
+        return true;
+      }
+      if (object instanceof ArrayBuffer) {
+        this.unfaithful("an ArrayBuffer", "it comes back as a Uint8Array");
+        return true;
+      }
+      if (object instanceof Date) {
+        if (proto !== Date.prototype && (object as Date).toJSON !== dateToJSON) {
+          this.unfaithful(
+            `${aName(object.constructor.name)} with its own toJSON`,
+            "msgpackr writes what toJSON returns",
+          );
+        }
+        return true;
+      }
     }
-    for (const key of Object.keys(object)) {
-      path.push(key);
-      if (!key.isWellFormed()) note("a property name with a lone surrogate");
-      if (key === "__proto__") note("an own property named __proto__");
-      visit((object as Record<string, unknown>)[key]);
-      path.pop();
+    if (
+      object instanceof Error || CLONEABLE_NATIVE.has(constructor) ||
+      object instanceof ArrayBuffer
+    ) return true;
+    if (isNative(constructor)) {
+      this.fail(
+        `a ${(constructor as { name: string }).name}`,
+        "it cannot be serialised (WeakMap, WeakSet, WeakRef, Promise and other built-ins are not data)",
+      );
     }
-  };
-  visit(value);
-  return result;
+    if (msgpack !== undefined && typeof (object as { toJSON?: unknown }).toJSON === "function") {
+      this.unfaithful(
+        `${aName((constructor as { name?: string })?.name || "object")} with a toJSON method`,
+        "msgpackr writes what toJSON returns",
+      );
+      return true;
+    }
+    return false;
+  }
 }
 
 /** -0, which msgpackr would write as 0. */

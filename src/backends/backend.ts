@@ -21,6 +21,16 @@ export type BackendConfig = Record<string, unknown>;
  * (which throws {@linkcode BackendLoadError} for data it cannot read), and list
  * the config keys you accept in `static configKeys`.
  *
+ * What `load` throws decides what happens to the file. A
+ * {@linkcode BackendLoadError} means "these bytes cannot be read" (truncated,
+ * garbage, another format or version): the bucket logs it, removes the file
+ * and reads the entry as missing. Any other error means something else went
+ * wrong, such as a hook from the user's config (a JSON reviver) that threw:
+ * it must propagate unchanged, so the call rejects with it and the file is
+ * kept. So wrap only the decoding of the data in `BackendLoadError`, never the
+ * calls into user code (and `dump` throws a `TypeError` naming what it cannot
+ * store, before anything is written).
+ *
  * The bucket frames what `dump` returns in its own header (format version,
  * expiry, length, checksum), so a backend never needs to store the expiry or
  * detect truncation itself; the built-in backends store the value only and
@@ -103,7 +113,10 @@ export abstract class Backend {
   /**
    * Reads back what `dump` produced.
    *
-   * @throws {BackendLoadError} when the data cannot be read
+   * @throws {BackendLoadError} when the data cannot be read (the bucket then
+   * removes the file as damaged); any other error, such as one from a
+   * user-supplied hook, must propagate unchanged (the call rejects, the file
+   * stays)
    */
   abstract load(data: Uint8Array): Entry;
 }

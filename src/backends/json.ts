@@ -13,7 +13,12 @@ export interface JSONBackendConfig {
   space?: string | number;
   /** A `JSON.stringify` replacer: a function, or an allow-list of property names. */
   replacer?: ((this: unknown, key: string, value: unknown) => unknown) | (string | number)[];
-  /** A `JSON.parse` reviver. */
+  /**
+   * A `JSON.parse` reviver. An error it throws propagates from `load`
+   * unchanged, so the bucket's call rejects with it and the file is kept;
+   * throw a {@linkcode BackendLoadError} from it to have the file treated as
+   * damaged instead.
+   */
   reviver?: (this: unknown, key: string, value: unknown) => unknown;
 }
 
@@ -131,12 +136,25 @@ export class JSONBackend extends Backend {
    * Parses JSON text written by `dump` (through the configured reviver).
    *
    * @throws {BackendLoadError} for bytes that are not UTF-8 JSON
+   * @throws whatever the reviver throws, unchanged
    */
   load(data: Uint8Array): Entry {
+    const user = this.#reviver;
+    // Set while the user's reviver runs: if it is still set when JSON.parse
+    // throws, the reviver threw (JSON.parse checks the syntax of the whole
+    // text before it calls the reviver at all).
+    let inReviver = false;
+    const reviver = user && function (this: unknown, ...args: [string, unknown]): unknown {
+      inReviver = true;
+      const value = user.apply(this, args);
+      inReviver = false;
+      return value;
+    };
     try {
       const text = new TextDecoder("utf-8", { fatal: true }).decode(data);
-      return { value: JSON.parse(text, this.#reviver), expirationDate: null };
+      return { value: JSON.parse(text, reviver), expirationDate: null };
     } catch (cause) {
+      if (inReviver) throw cause;
       throw new BackendLoadError(`not UTF-8 JSON text: ${String(cause)}`, { cause });
     }
   }

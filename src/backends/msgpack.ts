@@ -7,7 +7,7 @@
 import { Packr } from "msgpackr/pack";
 import { Backend, type BackendConfig, type Entry } from "./backend.ts";
 import { BackendLoadError } from "../errors.ts";
-import { inspectValue, isReservedByte, plainBytes } from "./_value_walk.ts";
+import { inspectValue, isReservedByte, type MessagePackRules, plainBytes } from "./_value_walk.ts";
 
 /** msgpackr options that keep the output standard MessagePack. */
 const STANDARD_OPTIONS = [
@@ -24,15 +24,29 @@ const STANDARD_OPTIONS = [
   "mapAsEmptyObject",
   "setAsEmptyObject",
   "allowArraysInMapKeys",
-] as const;
+];
 
 /**
- * Options of {@linkcode MessagePackBackend}: msgpackr encoder/decoder options
- * that keep the output standard MessagePack. Options that would write
- * msgpackr-only extensions (`useRecords`, `structuredClone`, `moreTypes`,
- * `bundleStrings`, `structures`) are refused.
+ * Options of {@linkcode MessagePackBackend}: `lossy`, and msgpackr
+ * encoder/decoder options that keep the output standard MessagePack. Options
+ * that would write msgpackr-only extensions (`useRecords`, `structuredClone`,
+ * `moreTypes`, `bundleStrings`, `structures`) are refused.
+ *
+ * A msgpackr option that converts values (`useFloat32`, `useTimestamp32`,
+ * `int64AsType` other than `"bigint"`, `largeBigIntToFloat`,
+ * `largeBigIntToString`, `encodeUndefinedAsNil`, `onInvalidDate`,
+ * `mapAsEmptyObject`, `setAsEmptyObject`, `mapsAsObjects: false`) is itself the
+ * opt-in to the conversion it names; `lossy` is not needed for it.
  */
 export interface MessagePackBackendConfig {
+  /**
+   * Store values that would not come back as they were, converted the way
+   * msgpackr converts them (a `Map` becomes a plain object, a `Set` an array, a
+   * typed array a `Uint8Array` of its bytes, `-0` becomes `0`, …), instead of
+   * refusing them with a `TypeError`. Default `false`. Functions, symbols,
+   * cycles and bigints beyond 64 bits are refused either way.
+   */
+  lossy?: boolean;
   /** Decode maps as plain objects (`true`) or `Map`s. */
   mapsAsObjects?: boolean;
   /** Use the smallest map header for each map. */
@@ -64,9 +78,19 @@ export interface MessagePackBackendConfig {
 /**
  * Stores standard MessagePack in `.msgpack` files that any MessagePack
  * implementation reads back (no msgpackr-only records or extensions).
- * Functions, symbols, boxed primitives, strings with lone surrogates and own
- * `__proto__` properties are a `TypeError`, never silently changed. As in
- * MessagePack itself, `-0` is stored as `0` and array holes as nil.
+ *
+ * A value that would not come back as it was stored is a `TypeError` at `set`
+ * time naming where it is (`value.a[2]`), never silently changed: `Map`, `Set`,
+ * typed arrays other than `Uint8Array`, `ArrayBuffer`, `DataView`, `RegExp`,
+ * errors, `-0`, array holes, boxed primitives, strings with lone surrogates,
+ * own `__proto__` properties and class instances with a `toJSON` method. Pass
+ * `lossy: true` in config to store them converted instead. What comes back
+ * faithfully: plain objects, arrays, strings, numbers (`NaN`, `±Infinity`),
+ * booleans, `null`, `undefined`, `Date`s (timestamp extension), bigints within
+ * 64 bits and `Uint8Array`s; class instances come back as plain objects, as
+ * with `structuredClone`, and shared references as separate equal copies.
+ * Functions, symbols, opaque built-ins, cycles and bigints beyond 64 bits are
+ * always a `TypeError`.
  *
  * @example
  * ```ts
@@ -77,22 +101,30 @@ export interface MessagePackBackendConfig {
  * const bytes = backend.dump({ value: { a: [1, 2] }, expirationDate: null });
  * assert.deepEqual(bytes, new Uint8Array([0x81, 0xa1, 0x61, 0x92, 0x01, 0x02]));
  * assert.deepEqual(backend.load(bytes).value, { a: [1, 2] });
+ * assert.throws(
+ *   () => backend.dump({ value: { tags: new Set(["x"]) }, expirationDate: null }),
+ *   /a Set at value\.tags faithfully/,
+ * );
+ * const lossy = new MessagePackBackend({ lossy: true });
+ * const set = lossy.dump({ value: { tags: new Set(["x"]) }, expirationDate: null });
+ * assert.deepEqual(lossy.load(set).value, { tags: ["x"] });
  * ```
  */
 export class MessagePackBackend extends Backend {
-  /** msgpackr options that keep the output standard. */
-  static override readonly configKeys: readonly string[] = STANDARD_OPTIONS;
+  /** `lossy`, and the msgpackr options that keep the output standard. */
+  static override readonly configKeys: readonly string[] = ["lossy", ...STANDARD_OPTIONS];
   /** `"msgpack"`. */
   readonly fileExtension: string = "msgpack";
   /** `true`. */
   readonly binaryFormat: boolean = true;
   readonly #packr: Packr;
+  readonly #rules: MessagePackRules;
 
   /**
    * Creates the backend.
    *
-   * @param config msgpackr options that keep the output standard
-   * @throws {TypeError} for other keys, naming why
+   * @param config `lossy`, and msgpackr options that keep the output standard
+   * @throws {TypeError} for other keys, naming why, or a `lossy` that is not a boolean
    */
   constructor(config?: MessagePackBackendConfig) {
     for (
@@ -106,12 +138,24 @@ export class MessagePackBackend extends Backend {
       }
     }
     super(config as BackendConfig | undefined);
+    const { lossy = false, ...options } = config ?? {};
+    if (typeof lossy !== "boolean") {
+      throw new TypeError("MessagePackBackend config lossy must be a boolean");
+    }
     this.#packr = new Packr({
       variableMapSize: true, // fixmap headers for small maps, as other encoders write them
-      ...(config as object),
+      ...(options as object),
       useRecords: false,
       moreTypes: false,
       structuredClone: false,
+    });
+    this.#rules = Object.freeze({
+      lossy,
+      mapsAsMaps: options.mapsAsObjects === false,
+      emptyMaps: Boolean(options.mapAsEmptyObject),
+      emptySets: Boolean(options.setAsEmptyObject),
+      largeBigInts: Boolean(options.largeBigIntToFloat || options.largeBigIntToString),
+      arrayMapKeys: Boolean(options.allowArraysInMapKeys),
     });
   }
 
@@ -121,18 +165,14 @@ export class MessagePackBackend extends Backend {
   }
 
   /**
-   * Encodes the entry's value as standard MessagePack.
+   * Encodes the entry's value as standard MessagePack, after one walk over it
+   * that checks it would come back as it is.
    *
-   * @throws {TypeError} naming where a function or symbol is in the value
+   * @throws {TypeError} naming where the value holds what would not come back
+   * as stored (unless `lossy`), or what cannot be stored at all
    */
   dump(entry: Entry): Uint8Array {
-    const { unfaithful } = inspectValue(entry.value, "MessagePackBackend");
-    if (unfaithful !== undefined) {
-      throw new TypeError(
-        `MessagePackBackend cannot store ${unfaithful} faithfully in standard MessagePack; ` +
-          "convert it first or use StructuredCloneBackend",
-      );
-    }
+    inspectValue(entry.value, "MessagePackBackend", this.#rules);
     return plainBytes(this.#packr.pack(entry.value));
   }
 
@@ -146,6 +186,8 @@ export class MessagePackBackend extends Backend {
     try {
       value = this.#packr.unpack(plainBytes(data));
     } catch (cause) {
+      // No hook from the config runs while decoding, so what msgpackr throws
+      // is about the data.
       throw new BackendLoadError(`not a MessagePack value: ${String(cause)}`, { cause });
     }
     if (isReservedByte(value)) {

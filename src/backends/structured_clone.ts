@@ -141,6 +141,8 @@ export class StructuredCloneBackend extends Backend {
     try {
       value = this.#packr.unpack(plainBytes(data));
     } catch (cause) {
+      // No hook from the config runs while decoding, so what msgpackr throws
+      // is about the data.
       throw new BackendLoadError(`not a structured-clone MessagePack payload: ${String(cause)}`, {
         cause,
       });
