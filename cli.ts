@@ -10,7 +10,9 @@
  *
  * Commands: `stats`, `ls`, `show`, `prune`, `verify`, `clear`, `evict`;
  * `--help` on each. Exit codes: 0 done, 1 a problem was found (`verify`
- * left damaged files, `show` found no entry), 2 bad command line, 3 failed.
+ * left damaged files; `show` found no entry, a damaged one, or refused
+ * `--json`), 2 bad command line, 3 failed. Only the library's own files are
+ * ever removed: named like an entry and carrying its header.
  *
  * @module
  */
@@ -19,6 +21,7 @@ import process from "node:process";
 import { main } from "./src/cli/main.ts";
 
 export { EXIT, main } from "./src/cli/main.ts";
+export type { CliOutput } from "./src/cli/main.ts";
 
 if (import.meta.main ?? process.argv[1]?.endsWith("cli.ts")) {
   process.exitCode = await main(process.argv.slice(2));

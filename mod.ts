@@ -22,7 +22,14 @@
  * @module
  */
 
-export type { AtomicWriteOptions, FileStat, FileSystem, ListOptions } from "./src/fs/types.ts";
+export type {
+  AtomicWriteOptions,
+  FileStat,
+  FileSystem,
+  FileSystemCapabilities,
+  ListOptions,
+  RemoveIfUnchangedOptions,
+} from "./src/fs/types.ts";
 export type { DiskFileSystemOptions } from "./src/fs/_options.ts";
 export { DenoFileSystem } from "./src/fs/deno.ts";
 export { NodeFileSystem } from "./src/fs/node.ts";
@@ -30,16 +37,15 @@ export { MemoryFileSystem } from "./src/fs/memory.ts";
 export { defaultFileSystem } from "./src/fs/detect.ts";
 export type { DefaultKeyMakerOptions, KeyBytes, KeyMaker } from "./src/keys/keymaker.ts";
 export { DefaultKeyMaker, StreamingDefaultKeyMaker } from "./src/keys/keymaker.ts";
+export type { BucketOptions, PruneOptions, PruneProgress, SetOptions } from "./src/options.ts";
 export type {
-  BucketOptions,
+  BucketStats,
+  BucketUsage,
+  EvictionResult,
   PrunedFilesInfo,
-  PruneOptions,
-  PruneProgress,
-  SetOptions,
-} from "./src/bucket.ts";
+  SyncResult,
+} from "./src/results.ts";
 export { Bucket } from "./src/bucket.ts";
-export type { BucketStats } from "./src/_bucket_core.ts";
-export type { BucketUsage, EvictionResult } from "./src/_budget.ts";
 export type { BackendConfig, Entry } from "./src/backends/backend.ts";
 export { Backend } from "./src/backends/backend.ts";
 export { StructuredCloneBackend } from "./src/backends/structured_clone.ts";
@@ -48,7 +54,7 @@ export { JSONBackend } from "./src/backends/json.ts";
 export type { MessagePackBackendConfig } from "./src/backends/msgpack.ts";
 export { MessagePackBackend } from "./src/backends/msgpack.ts";
 export type { DurationLike } from "./src/lifetime.ts";
-export { parseLifetime } from "./src/lifetime.ts";
+export { MAX_LIFETIME_MS, parseLifetime } from "./src/lifetime.ts";
 export {
   BackendLoadError,
   KeyError,
@@ -58,6 +64,10 @@ export {
 } from "./src/errors.ts";
 export type { LibraryLogger, LoggerConfig, LogLevel } from "./src/log.ts";
 export { logger, loggerConfig } from "./src/log.ts";
-export type { CachedCallInfo, Memoized, MemoizeDecorator, MemoizeOptions } from "./src/memoize.ts";
-export type { SyncResult } from "./src/deferred.ts";
+export type {
+  CachedCallInfo,
+  Memoized,
+  MemoizeDecorator,
+  MemoizeOptions,
+} from "./src/memoize_types.ts";
 export { deferredWrite, DeferredWriteBucket } from "./src/deferred.ts";

@@ -19,8 +19,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import process from "node:process";
 import { Bucket, defaultFileSystem, type FileSystem } from "../mod.ts";
-import { coreOf } from "../src/bucket.ts";
-import { LAYOUT_FILE } from "../src/_bucket_core.ts";
+import { storeOf } from "../src/bucket.ts";
+import { LAYOUT_FILE } from "../src/format/layout.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== "--"),
@@ -39,7 +39,7 @@ const OPS = Number(values.ops);
 
 /** Fills `dir` with `n` entries "key-0"… (a tenth expired when `expiredShare` is set). */
 async function fill(dir: string, n: number, expiredShare = 0): Promise<void> {
-  const core = coreOf(new Bucket(dir));
+  const core = storeOf(new Bucket(dir));
   for (let s = 0; s < 256; s++) mkdirSync(join(dir, s.toString(16).padStart(2, "0")));
   const started = performance.now();
   for (let i = 0; i < n; i++) {
@@ -83,7 +83,7 @@ async function measure(n: number): Promise<Row> {
     await bucket.get("warm-up");
     // The floor: the same files read raw, and raw temporary-file-and-rename
     // writes into the same shards, in the same directory state.
-    const core = coreOf(bucket);
+    const core = storeOf(bucket);
     const paths: string[] = [];
     for (const i of randomKeys(n, OPS)) {
       paths.push(core.entryPath(core.fileName(await core.locate(`key-${i}`))));
@@ -130,6 +130,8 @@ function counting(inner: FileSystem): FileSystem & { bytesRead: number } {
     },
     writeFileAtomic: inner.writeFileAtomic.bind(inner),
     remove: inner.remove.bind(inner),
+    removeIfUnchanged: inner.removeIfUnchanged.bind(inner),
+    capabilities: inner.capabilities,
     list: inner.list.bind(inner),
     stat: inner.stat.bind(inner),
     mkdir: inner.mkdir.bind(inner),

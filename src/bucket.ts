@@ -4,112 +4,39 @@
  * @module
  */
 
-import { BucketCore, type BucketStats, readLimit, type SharedState } from "./_bucket_core.ts";
-import type { BucketUsage, EvictionResult } from "./_budget.ts";
-import type { Backend, BackendConfig } from "./backends/backend.ts";
-import type { KeyMaker } from "./keys/keymaker.ts";
+import type { Backend } from "./backends/backend.ts";
 import type { DurationLike } from "./lifetime.ts";
-import type { FileSystem } from "./fs/types.ts";
+import type { BucketOptions, PruneOptions, SetOptions } from "./options.ts";
+import type { BucketStats, BucketUsage, EvictionResult, PrunedFilesInfo } from "./results.ts";
+import type { Memoized, MemoizeDecorator, MemoizeOptions } from "./memoize_types.ts";
 import { KeyError } from "./errors.ts";
-import {
-  checkOptions,
-  decorate,
-  isDecoratorContext,
-  type Memoized,
-  type MemoizeDecorator,
-  type MemoizeOptions,
-  memoizeWith,
-} from "./memoize.ts";
+import { checkOptions, decorate, isDecoratorContext, memoizeWith } from "./memoize.ts";
+import { Store } from "./store/store.ts";
+import { readBucketOptions, readLimit } from "./store/read_options.ts";
+import { pruneDirectory } from "./store/prune.ts";
+import type { View } from "./store/view.ts";
 
-/** Options of {@linkcode Bucket}. Lifetime shortcuts (`hours: 1`, …) add up as a `DurationLike`. */
-export interface BucketOptions extends DurationLike {
-  /**
-   * How values are serialised: a {@linkcode Backend} subclass (configured by
-   * `config`) or an instance of one. Default: `StructuredCloneBackend`.
-   */
-  // deno-lint-ignore no-explicit-any
-  backend?: (abstract new (config?: any) => Backend) | Backend;
-  /** Options for the backend class in `backend`; unknown keys are a `TypeError`. */
-  config?: BackendConfig;
-  /** How keys become bytes. Default: `new DefaultKeyMaker()`. */
-  keymaker?: KeyMaker;
-  /**
-   * How long an entry stays readable after it is set: milliseconds or a
-   * duration such as `{ hours: 1 }`. `0`, `null` or absent: never expires.
-   */
-  lifetime?: number | DurationLike | null;
-  /**
-   * The in-memory layer: `true` (default: at most 10,000 entries or 64 MiB of
-   * serialised values, least recently used evicted first), `false` (every read
-   * goes to the file), or `{ maxEntries, maxBytes }`.
-   */
-  memory?: boolean | { maxEntries?: number; maxBytes?: number };
-  /** The storage adapter. Default: the running runtime's ({@linkcode defaultFileSystem}). */
-  fs?: FileSystem;
-  /**
-   * A budget for the directory, in bytes of entry files (header and payload;
-   * not disk blocks). Past it, least recently used entries are evicted in the
-   * background, expired ones first, down to 90% of it. Shared by every
-   * process and bucket using the directory: recency is each file's
-   * modification time, set on writes and reads (memory hits mark it at most
-   * once a minute per entry). The first eviction in a process logs a warning.
-   * Default: no limit.
-   */
-  maxSize?: number;
-  /** A budget for the directory, in entries; as `maxSize`. Default: no limit. */
-  maxEntries?: number;
+const views = new WeakMap<Bucket, View>();
+
+/** The store behind a bucket and its write policy, for memoize and deferred writes in this package. */
+export function viewOf(bucket: Bucket): View {
+  const view = views.get(bucket);
+  if (view === undefined) throw new TypeError("Expected a Bucket");
+  return view;
 }
 
-/** Options of {@linkcode Bucket.set}. */
-export interface SetOptions {
-  /**
-   * This entry's own lifetime (milliseconds or a duration; `0` or `null`:
-   * never expires). The bucket's lifetime, and later changes to it, do not
-   * apply to the entry.
-   */
-  lifetime?: number | DurationLike | null;
-}
-
-/** Progress of {@linkcode Bucket.pruneDirectory}, reported after each directory. */
-export interface PruneProgress {
-  /** Directories done: the bucket directory, then its 256 shards. */
-  directories: number;
-  /** Directories in all (257). */
-  of: number;
-  /** Files looked at so far: this backend's entry files and temporary files. */
-  files: number;
-}
-
-/** Options of {@linkcode Bucket.pruneDirectory}. */
-export interface PruneOptions {
-  /** Called after each directory: pruning a large bucket takes a while. */
-  onProgress?: (progress: PruneProgress) => void;
-}
-
-/** What {@linkcode Bucket.pruneDirectory} deleted. */
-export interface PrunedFilesInfo {
-  /** Bytes deleted. */
-  size: number;
-  /** Files deleted. */
-  num: number;
-}
-
-const cores = new WeakMap<Bucket, BucketCore>();
-
-/** The internals of a bucket, for memoize and deferred writes in this package. */
-export function coreOf(bucket: Bucket): BucketCore {
-  const core = cores.get(bucket);
-  if (core === undefined) throw new TypeError("Expected a Bucket");
-  return core;
+/** The store behind a bucket (shared by every view of it). */
+export function storeOf(bucket: Bucket): Store {
+  return viewOf(bucket).store;
 }
 
 /** Passed in options by DeferredWriteBucket and deferredWrite; not public. */
 export const internalOptions: unique symbol = Symbol("bucketcache.internalOptions");
 
-/** @internal */
+/** What DeferredWriteBucket and deferredWrite pass: the write policy, and a store to share. */
 export interface InternalOptions {
   deferred: boolean;
-  shared?: SharedState;
+  store?: Store;
 }
 
 /**
@@ -151,7 +78,8 @@ export interface InternalOptions {
  */
 // deno-lint-ignore no-explicit-any
 export class Bucket<V = any> {
-  readonly #core: BucketCore;
+  readonly #core: Store;
+  readonly #deferred: boolean;
 
   /**
    * Creates a bucket over a directory. Validates the options at once.
@@ -159,13 +87,14 @@ export class Bucket<V = any> {
    * @param path the directory (created on the first write), a string or a `file:` URL
    * @param options backend, keymaker, lifetime (or shortcuts such as `hours`), memory, fs
    * @throws {TypeError} for an unknown option, a lifetime given twice, a bad backend, config, keymaker or fs
-   * @throws {RangeError} for a negative, NaN or infinite lifetime
+   * @throws {RangeError} for a negative, NaN, infinite or over-long lifetime
    */
   constructor(path: string | URL, options?: BucketOptions) {
     const internal = (options as { [internalOptions]?: InternalOptions } | undefined)
       ?.[internalOptions];
-    this.#core = new BucketCore(path, options, internal?.deferred ?? false, internal?.shared);
-    cores.set(this, this.#core);
+    this.#core = internal?.store ?? new Store(readBucketOptions(path, options));
+    this.#deferred = internal?.deferred ?? false;
+    views.set(this, { store: this.#core, deferred: this.#deferred });
     // `@bucket.memoize` calls the method without `this`: bind it to the bucket.
     this.memoize = this.memoize.bind(this) as typeof this.memoize;
   }
@@ -228,7 +157,7 @@ export class Bucket<V = any> {
    * @throws {TypeError} when the value cannot be serialised (nothing changes) or the key cannot be encoded
    */
   async set(key: unknown, value: V, options?: SetOptions): Promise<void> {
-    await this.#core.set(key, value, options);
+    await this.#core.set(key, value, options, this.#deferred);
   }
 
   /**
@@ -238,7 +167,7 @@ export class Bucket<V = any> {
    * @param value any value the backend can serialise
    */
   async setitem(key: unknown, value: V): Promise<void> {
-    await this.#core.set(key, value);
+    await this.#core.set(key, value, undefined, this.#deferred);
   }
 
   /**
@@ -272,15 +201,20 @@ export class Bucket<V = any> {
   }
 
   /**
-   * Deletes the files in the directory that are expired by this bucket's
-   * rules, damaged files of this backend, and temporary files orphaned by
-   * interrupted writes (older than 15 minutes). Only entry headers are read.
-   * Buckets sharing a directory and backend share their files: pruning
-   * removes only what this bucket's lifetime says is expired. It streams the
-   * directory and its shards one name at a time (memory does not grow with
-   * the entry count) and moves entries of the old flat layout into shards.
+   * Deletes this backend's entry files whose written expiry is past (by more
+   * than `clockTolerance`), damaged entry files of this backend, and
+   * temporary files of the library orphaned by interrupted writes (older
+   * than 15 minutes). Only the library's own files are judged: a file must
+   * be named like an entry and carry the library's header; anything else,
+   * and anything behind a symlink, is left alone. Buckets sharing a
+   * directory share their files: a bucket's shorter lifetime makes entries
+   * read as missing for it, but pruning deletes only by the date written in
+   * each entry. Each removal deletes exactly the file judged, or nothing (a
+   * fresh write by another process survives). It streams the directory (one
+   * recursive listing; memory does not grow with the entry count) and moves
+   * entries of the old flat layout into shards.
    *
-   * @param options `{ onProgress }`, called after each of the 257 directories
+   * @param options `{ onProgress }`, called as the walk moves from shard to shard
    * @returns bytes and files deleted
    */
   async pruneDirectory(options?: PruneOptions): Promise<PrunedFilesInfo> {
@@ -291,7 +225,7 @@ export class Bucket<V = any> {
     if (onProgress !== undefined && typeof onProgress !== "function") {
       throw new TypeError("onProgress must be a function ({ directories, of, files }) => void");
     }
-    return await this.#core.prune(onProgress);
+    return await pruneDirectory(this.#core, onProgress);
   }
 
   /**
@@ -454,7 +388,7 @@ export class Bucket<V = any> {
   /** Returns a decorator for methods and getters. */
   memoize(options?: MemoizeOptions): MemoizeDecorator;
   memoize(first?: unknown, second?: unknown): unknown {
-    const core = this.#core;
+    const core = viewOf(this);
     if (isDecoratorContext(second)) return decorate(core, first, second, undefined);
     if (typeof first === "function") return memoizeWith(core, first as never, second, "function");
     if (second !== undefined) {

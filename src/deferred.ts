@@ -4,18 +4,11 @@
  * @module
  */
 
-import { Bucket, type BucketOptions, coreOf, internalOptions } from "./bucket.ts";
+import { Bucket, type InternalOptions, internalOptions, storeOf } from "./bucket.ts";
+import type { BucketOptions } from "./options.ts";
+import type { SyncResult } from "./results.ts";
+import { syncPending } from "./store/sync.ts";
 import { fileLogger } from "./log.ts";
-
-/** What {@linkcode DeferredWriteBucket.sync} wrote. */
-export interface SyncResult {
-  /** Entries written. */
-  written: number;
-  /** Bytes written. */
-  bytes: number;
-  /** Pending entries that expired before the sync and were dropped, not written. */
-  dropped: number;
-}
 
 /**
  * A bucket whose sets (and memoised results) stay in memory until
@@ -49,15 +42,12 @@ export class DeferredWriteBucket<V = any> extends Bucket<V> {
    * @param options as for `Bucket`
    */
   constructor(path: string | URL, options?: BucketOptions) {
-    const internal = (options as { [internalOptions]?: { shared?: unknown } } | undefined)
+    const internal = (options as { [internalOptions]?: InternalOptions } | undefined)
       ?.[internalOptions];
-    super(
-      path,
-      {
-        ...options,
-        [internalOptions]: { deferred: true, shared: internal?.shared },
-      } as BucketOptions,
-    );
+    super(path, {
+      ...options,
+      [internalOptions]: { deferred: true, store: internal?.store },
+    } as BucketOptions);
   }
 
   /**
@@ -67,7 +57,7 @@ export class DeferredWriteBucket<V = any> extends Bucket<V> {
    * @throws {AggregateError} listing the writes that failed; those entries stay pending
    */
   async sync(): Promise<SyncResult> {
-    return await coreOf(this).sync();
+    return await syncPending(storeOf(this));
   }
 
   /**
@@ -88,8 +78,9 @@ export class DeferredWriteBucket<V = any> extends Bucket<V> {
 
 /**
  * Defers the writes made through a bucket: inside `callback`, sets through
- * the deferred bucket it receives are visible through `bucket` at once (they
- * share its memory layer) and are written to disk when the callback settles —
+ * the deferred bucket it receives are visible through `bucket` at once (it
+ * is a view of the same store: one memory layer, one per-key write order,
+ * one set of statistics, one lifetime) and are written when the callback settles —
  * also when it throws, after which the error is rethrown. Without a callback,
  * returns the deferred bucket for `await using` (Deno, Bun, Node 24, or Node 20
  * through a transpiler), which syncs when the block ends.
@@ -132,13 +123,9 @@ export function deferredWrite<V, T>(
   if (callback !== undefined && typeof callback !== "function") {
     throw new TypeError("deferredWrite's second argument must be a function (deferred) => …");
   }
-  const core = coreOf(bucket);
-  const deferred = new DeferredWriteBucket<V>(core.path, {
-    backend: core.backend,
-    keymaker: core.keymaker,
-    fs: core.fs,
-    lifetime: core.lifetime,
-    [internalOptions]: { shared: { memory: core.memory, budget: core.budget } },
+  const store = storeOf(bucket);
+  const deferred = new DeferredWriteBucket<V>(store.path, {
+    [internalOptions]: { deferred: true, store },
   } as BucketOptions);
   if (callback === undefined) return deferred;
   return (async (): Promise<Awaited<T>> => {

@@ -38,6 +38,13 @@ export const DURATION_UNITS: Readonly<Record<keyof DurationLike, number>> = {
 
 const UNIT_NAMES = Object.keys(DURATION_UNITS) as (keyof DurationLike)[];
 
+/**
+ * The longest lifetime: 8e15 ms, about 253,000 years. Any expiry it gives
+ * fits the entry header (which holds dates up to the year 275760, the last a
+ * JavaScript `Date` represents); use `0` or `null` for "never expires".
+ */
+export const MAX_LIFETIME_MS = 8e15;
+
 function checkFinite(value: number, what: string): number {
   if (Number.isNaN(value) || !Number.isFinite(value)) {
     throw new RangeError(`${what} must be a finite number of milliseconds, got ${value}`);
@@ -50,14 +57,16 @@ function checkFinite(value: number, what: string): number {
 
 /**
  * Reads a lifetime: milliseconds, a {@linkcode DurationLike}, `null` or
- * `undefined`. Returns milliseconds, or `null` for "never expires" (also for
+ * `undefined`. Returns whole milliseconds (a fraction rounds up, so
+ * `{ microseconds: 1 }` is 1 ms), or `null` for "never expires" (also for
  * zero, as the original's falsy timedelta).
  *
  * @param lifetime the value given by the user
  * @param what how to name it in errors, such as `"lifetime"`
  * @returns milliseconds, or `null` when entries never expire
  * @throws {TypeError} for a value of the wrong type or an unknown duration part
- * @throws {RangeError} for a negative, NaN or infinite lifetime
+ * @throws {RangeError} for a negative, NaN or infinite lifetime, or one over
+ *   {@linkcode MAX_LIFETIME_MS}
  *
  * @example
  * ```ts
@@ -85,12 +94,20 @@ export function parseLifetime(lifetime: unknown, what = "lifetime"): number | nu
       }
       ms += checkFinite(amount, `${what}.${part}`) * DURATION_UNITS[part as keyof DurationLike];
     }
-    ms = checkFinite(Math.round(ms), what);
+    ms = checkFinite(ms, what);
   } else {
     throw new TypeError(
       `${what} must be milliseconds (a number) or a duration such as { hours: 1 }, got ${
         lifetime === null ? "null" : typeof lifetime
       }`,
+    );
+  }
+  // Whole milliseconds, as entry headers hold expiry dates: a fraction rounds up.
+  ms = Math.ceil(ms);
+  if (ms > MAX_LIFETIME_MS) {
+    throw new RangeError(
+      `${what} must be at most ${MAX_LIFETIME_MS} ms (about 253,000 years), got ${ms}; ` +
+        'use 0 or null for "never expires"',
     );
   }
   return ms === 0 ? null : ms;

@@ -4,76 +4,13 @@
  * @module
  */
 
-import type { BucketCore, Located } from "./_bucket_core.ts";
-import { RecentCalls } from "./_recent_calls.ts";
+import type { View } from "./store/view.ts";
+import type { Located } from "./store/located.ts";
+import { RecentCalls } from "./store/recent.ts";
+import type { CachedCallInfo, Memoized, MemoizeOptions } from "./memoize_types.ts";
 import { type Parameter, readParameters } from "./_params.ts";
 import { KEY_STATE } from "./keys/encode.ts";
 import { keyForLog, memoizeLogger } from "./log.ts";
-
-/** Options of `bucket.memoize`. */
-export interface MemoizeOptions {
-  /**
-   * Include `this` in the key: its class name and its own enumerable
-   * properties (functions left out), or what its
-   * `[Symbol.for("bucketcache.keyState")]()` returns. Implied by the decorator.
-   */
-  method?: boolean;
-  /**
-   * A parameter name, or a predicate over the arguments: when truthy the
-   * cache is not read, the function is called and its result overwrites the
-   * entry. A named argument is not part of the key.
-   */
-  // deno-lint-ignore no-explicit-any
-  nocache?: string | ((...args: any[]) => unknown);
-  /** Parameter names or positions left out of the key; a rest parameter's name drops all extra arguments. */
-  ignore?: readonly (string | number)[];
-  /** What to key on instead of the arguments. */
-  // deno-lint-ignore no-explicit-any
-  key?: (...args: any[]) => unknown;
-  /** The function's identity in the key; default its `name`. */
-  name?: string;
-  /** Any key-able value; changing it starts a fresh set of entries. */
-  version?: unknown;
-}
-
-/** What a callback registered with `.callback()` receives on a cache hit. */
-export interface CachedCallInfo<A extends readonly unknown[] = unknown[], R = unknown> {
-  /** The arguments of the call. */
-  args: A;
-  /** The cached result. */
-  returnValue: R;
-  /** When the cached entry expires, or `null`. */
-  expirationDate: Date | null;
-}
-
-/** A memoised function: returns a Promise of the result, and takes callbacks for cache hits. */
-// deno-lint-ignore no-explicit-any
-export interface Memoized<A extends any[], R, This = unknown> {
-  /** Calls the function, or returns its cached result. */
-  (this: This, ...args: A): Promise<Awaited<R>>;
-  /**
-   * Registers `cb` to be called on cache hits (with `this` bound to the
-   * instance for methods). Returns the memoised function, for chaining.
-   */
-  callback(cb: (this: This, info: CachedCallInfo<A, Awaited<R>>) => unknown): Memoized<A, R, This>;
-}
-
-/** What `bucket.memoize(options)` returns: a standard decorator for methods and getters. */
-export interface MemoizeDecorator {
-  /** Decorates a method returning a Promise. */
-  // deno-lint-ignore no-explicit-any
-  <This, A extends any[], R>(
-    value: (this: This, ...args: A) => Promise<R>,
-    context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<R>>,
-  ): Memoized<A, R, This>;
-  /** Decorates a getter returning a Promise. */
-  <This, R>(
-    value: (this: This) => Promise<R>,
-    context: ClassGetterDecoratorContext<This, Promise<R>>,
-  ): (
-    this: This,
-  ) => Promise<R>;
-}
 
 const OPTION_NAMES = new Set(["method", "nocache", "ignore", "key", "name", "version"]);
 const KEY_TAG = "bucketcache.memoize/1";
@@ -256,16 +193,16 @@ interface Outcome {
 }
 
 /**
- * Wraps `fn` so its results are cached in the bucket behind `core`.
+ * Wraps `fn` so its results are cached in the bucket behind `view`.
  *
- * @param core the bucket's internals
+ * @param view the bucket's store and write policy
  * @param fn the function, method or getter
  * @param rawOptions memoize options
  * @param kind how `this` is treated
  * @param contextName the decorated member's name
  */
 export function memoizeWith(
-  core: BucketCore,
+  view: View,
   fn: AnyFunction,
   rawOptions: unknown,
   kind: Kind,
@@ -273,6 +210,7 @@ export function memoizeWith(
 ): Memoized<unknown[], unknown, unknown> {
   if (typeof fn !== "function") throw new TypeError(`memoize needs a function, got ${typeof fn}`);
   const plan = makePlan(fn, checkOptions(rawOptions), kind, contextName);
+  const core = view.store;
   const flights = new Map<string, Promise<Outcome>>();
   // Calls of plain functions key on their arguments alone (methods also on
   // the instance, a key option on anything): those can skip encoding.
@@ -310,6 +248,9 @@ export function memoizeWith(
       try {
         entry = await core.lookupLocated(located);
       } catch (error) {
+        // Storage errors (they carry a code such as EACCES) fall back to
+        // calling the function; any other error keeps its meaning.
+        if (typeof (error as { code?: unknown })?.code !== "string") throw error;
         memoizeLogger.warn("Reading the cache for {name} failed; calling it: {error}", () => ({
           name: plan.name,
           error,
@@ -340,7 +281,7 @@ export function memoizeWith(
       );
     }
     try {
-      const entry = await core.setLocated(located, keyValue, value);
+      const entry = await core.setLocated(located, keyValue, value, view.deferred);
       return { value, hit: false, expiresAt: entry.expiresAt };
     } catch (error) {
       if (error instanceof TypeError) throw error; // the result cannot be stored at all
@@ -445,13 +386,13 @@ export function memoizeWith(
 /**
  * Applies memoize as a TC39 decorator.
  *
- * @param core the bucket's internals
+ * @param view the bucket's store and write policy
  * @param value the decorated method or getter
  * @param context the decorator context
  * @param options memoize options
  */
 export function decorate(
-  core: BucketCore,
+  view: View,
   value: unknown,
   context: DecoratorContext,
   options: unknown,
@@ -460,10 +401,10 @@ export function decorate(
     ? context.name.description ?? ""
     : String(context.name);
   if (context.kind === "method") {
-    return memoizeWith(core, value as AnyFunction, options, "method", name);
+    return memoizeWith(view, value as AnyFunction, options, "method", name);
   }
   if (context.kind === "getter") {
-    return memoizeWith(core, value as AnyFunction, options, "getter", name);
+    return memoizeWith(view, value as AnyFunction, options, "getter", name);
   }
   throw new TypeError(
     `@memoize decorates methods and getters; it cannot decorate the ${context.kind} ${name}`,

@@ -210,6 +210,19 @@ const cases: [string, () => unknown, ErrorClass, RegExp][] = [
     TypeError,
     /readPrefix\(\) is missing/,
   ],
+  [
+    "fs: an adapter from before race-free removal",
+    () => {
+      const old = Object.fromEntries(
+        ["readFile", "readPrefix", "writeFileAtomic", "remove", "list", "stat", "mkdir"].map(
+          (m) => [m, () => {}],
+        ),
+      );
+      return new Bucket("c", { fs: { name: "old", ...old } as never });
+    },
+    TypeError,
+    /removeIfUnchanged\(\) is missing.*only the file that was judged/,
+  ],
   // budgets
   [
     "maxSize: negative",
@@ -233,9 +246,16 @@ const cases: [string, () => unknown, ErrorClass, RegExp][] = [
     "maxSize: an adapter without touch()",
     () => {
       const { touch: _, ...noTouch } = Object.fromEntries(
-        ["readFile", "readPrefix", "writeFileAtomic", "remove", "list", "stat", "mkdir"].map(
-          (m) => [m, () => {}],
-        ),
+        [
+          "readFile",
+          "readPrefix",
+          "writeFileAtomic",
+          "remove",
+          "removeIfUnchanged",
+          "list",
+          "stat",
+          "mkdir",
+        ].map((m) => [m, () => {}]),
       ) as Record<string, unknown>;
       return new Bucket("c", { fs: { name: "bare", ...noTouch } as never, maxSize: 1000 });
     },

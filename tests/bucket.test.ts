@@ -86,22 +86,20 @@ for (const [name, backend] of backends) {
       await bucket.unloadKey("never set");
     });
 
-    test("corruption: damaged files read as missing and are removed", async () => {
+    test("corruption: damaged files of ours read as missing and are removed", async () => {
       const bucket = await tempBucket({ backend });
       const damages: [string, (bytes: Uint8Array) => Uint8Array | string][] = [
         ["truncated payload", (b) => b.subarray(0, b.length - 1)],
         ["truncated header", (b) => b.subarray(0, 20)],
-        ["empty file", () => new Uint8Array()],
         ["flipped payload bit", (b) => {
           const c = b.slice();
           c[c.length - 1] ^= 0x01;
           return c;
         }],
-        ["garbage", () => "this is not an entry file at all, just some text that is long enough"],
         ["appended garbage", (b) => new Uint8Array([...b, 1, 2, 3])],
-        ["future format version", (b) => {
+        ["damaged header", (b) => {
           const c = b.slice();
-          c[12] = "9".charCodeAt(0);
+          c[14] = "x".charCodeAt(0);
           return c;
         }],
       ];
@@ -117,6 +115,36 @@ for (const [name, backend] of backends) {
       await bucket.set("k", "v");
       await bucket.unloadKey("k");
       assert.equal(await bucket.has("k"), true);
+    });
+
+    test("files that are not ours (no header, a newer format) read as missing and stay", async () => {
+      const bucket = await tempBucket({ backend });
+      const foreign: [string, (bytes: Uint8Array) => Uint8Array | string][] = [
+        ["empty file", () => new Uint8Array()],
+        ["garbage", () => "this is not an entry file at all, just some text that is long enough"],
+        ["future format version", (b) => {
+          const c = b.slice();
+          c[12] = "9".charCodeAt(0);
+          return c;
+        }],
+      ];
+      for (const [label, replace] of foreign) {
+        await bucket.set("k", { v: label });
+        await bucket.unloadKey("k");
+        const { path, bytes } = await onlyFile(bucket);
+        const replaced = replace(bytes);
+        await overwrite(path, replaced);
+        assert.equal(await bucket.get("k"), undefined, `${label} reads as missing`);
+        assert.equal(await bucket.has("k"), false);
+        assert.deepEqual(
+          (await onlyFile(bucket)).bytes,
+          typeof replaced === "string" ? new TextEncoder().encode(replaced) : replaced,
+          `${label}: left alone`,
+        );
+        await bucket.delete("k");
+        await overwrite(path, "");
+        await new NodeFileSystem().remove(path);
+      }
     });
 
     test("complex keys: objects in any order, Maps, Sets, Dates, typed arrays", async () => {
@@ -137,7 +165,7 @@ for (const [name, backend] of backends) {
 
 describe("expiry", () => {
   test("expiration: an entry reads as missing after its lifetime and its file is deleted", async () => {
-    const bucket = await tempBucket({ milliseconds: 400 });
+    const bucket = await tempBucket({ milliseconds: 400, clockTolerance: 0 });
     await bucket.set("k", "v");
     assert.equal(await bucket.get("k"), "v");
     await sleep(500);
@@ -151,7 +179,10 @@ describe("expiry", () => {
     await sleep(500);
     const reloaded = new Bucket(bucket.path, { lifetime: 400 });
     assert.equal(await reloaded.get("k"), undefined);
-    assert.deepEqual(await entryFiles(bucket), []);
+    assert.equal((await entryFiles(bucket)).length, 1, "kept within the clock tolerance");
+    const strict = new Bucket(bucket.path, { lifetime: 400, clockTolerance: 0 });
+    assert.equal(await strict.get("k"), undefined);
+    assert.deepEqual(await entryFiles(bucket), [], "deleted once past it");
   });
 
   test("expiration reset: set always resets the expiry to now + lifetime", async () => {
@@ -221,23 +252,25 @@ describe("expiry", () => {
 
 describe("pruneDirectory", () => {
   test("deletes expired and damaged files of this backend, reports bytes and count, keeps the rest", async () => {
-    const bucket = await tempBucket({ lifetime: 300 });
+    const bucket = await tempBucket({ lifetime: 300, clockTolerance: 0 });
     await bucket.set("old", "x".repeat(100));
     await sleep(400);
     await bucket.set("fresh", 1);
     await bucket.set("forever", 2, { lifetime: 0 });
     const other = new Bucket(bucket.path, { backend: JSONBackend, lifetime: 1 });
     await other.set("json", 3);
-    await writeFile(join(bucket.path, `${"a".repeat(64)}.sclone`), "damaged");
+    await writeFile(join(bucket.path, `${"a".repeat(64)}.sclone`), "bucketcache/1 damaged");
+    await writeFile(join(bucket.path, `${"b".repeat(64)}.sclone`), "no header: not ours");
     await writeFile(join(bucket.path, "notes.txt"), "not ours");
     const before = await entryFiles(bucket);
-    assert.equal(before.length, 6);
+    assert.equal(before.length, 7);
     const pruned = await bucket.pruneDirectory();
     assert.equal(pruned.num, 2, "the expired entry and the damaged file");
     assert.ok(pruned.size > 100);
     const after = await entryFiles(bucket);
-    assert.equal(after.length, 4);
+    assert.equal(after.length, 5);
     assert.ok(after.includes("notes.txt"));
+    assert.ok(after.includes(`${"b".repeat(64)}.sclone`), "a file without our header stays");
     assert.equal(await bucket.get("fresh"), 1);
     assert.equal(await bucket.get("forever"), 2);
     assert.deepEqual(await bucket.pruneDirectory(), { size: 0, num: 0 });
@@ -247,13 +280,15 @@ describe("pruneDirectory", () => {
     });
   });
 
-  test("reports progress after each of the 257 directories (the bucket's, then 256 shards)", async () => {
+  test("reports progress as the walk moves from shard to shard, ending at 257 of 257", async () => {
     const bucket = await tempBucket();
     for (let i = 0; i < 30; i++) await bucket.set(i, i);
     const seen: { directories: number; of: number; files: number }[] = [];
     await bucket.pruneDirectory({ onProgress: (progress) => void seen.push(progress) });
-    assert.equal(seen.length, 257);
-    assert.deepEqual(seen.map((p) => p.directories), Array.from({ length: 257 }, (_, i) => i + 1));
+    const shards = new Set((await entryFiles(bucket)).map((f) => f.slice(0, 2))).size;
+    assert.equal(seen.length, shards + 1, "once per shard met, and once at the end");
+    assert.ok(seen.every((p, i) => i === 0 || p.directories > seen[i - 1].directories));
+    assert.equal(seen.at(-1)!.directories, 257);
     assert.ok(seen.every((p) => p.of === 257));
     assert.equal(seen.at(-1)!.files, 30);
     await assert.rejects(bucket.pruneDirectory({ onProgress: 5 as never }), TypeError);

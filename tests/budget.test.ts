@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { Bucket, MemoryFileSystem } from "../mod.ts";
 import { FaultyFileSystem } from "./helpers/faulty_fs.ts";
-import { resetEvictionWarning } from "../src/_budget.ts";
-import { coreOf } from "../src/bucket.ts";
+import { resetEvictionWarning } from "../src/store/budget.ts";
+import { storeOf } from "../src/bucket.ts";
 import { entryFiles, sleep } from "./helpers/bucket.ts";
 import { makeTempDir } from "./helpers/temp.ts";
 import { root, runScript, type RuntimeName } from "./helpers/runtimes.ts";
@@ -28,7 +28,7 @@ async function eventually(check: () => Promise<boolean>, what: string, ms = 10_0
 
 /** Sets every entry file's last use to `ago` ms ago, oldest first by key order. */
 async function ageEntries(bucket: Bucket, keys: string[], agoMs: (i: number) => number) {
-  const core = coreOf(bucket);
+  const core = storeOf(bucket);
   for (const [i, key] of keys.entries()) {
     const located = await core.locate(key);
     const time = new Date(Date.now() - agoMs(i));
@@ -99,7 +99,7 @@ describe("budgets", () => {
     assert.equal(await bucket.get("k"), 1, "read from the file");
     assert.equal(fs.calls.touch, before + 1, "marked at once");
     for (let i = 0; i < 1000; i++) await bucket.get("k");
-    await coreOf(bucket).budget!.flush();
+    await storeOf(bucket).budget!.flush();
     assert.equal(fs.calls.touch, before + 1, "memory hits within the minute mark nothing more");
     const plain = new Bucket("/r", { fs });
     await plain.get("k");
@@ -109,7 +109,7 @@ describe("budgets", () => {
 
   test("expired entries go first, whatever their recency", async () => {
     const dir = join(await makeTempDir(), "c");
-    const bucket = new Bucket(dir);
+    const bucket = new Bucket(dir, { clockTolerance: 0 });
     for (let i = 0; i < 5; i++) await bucket.set(`old${i}`, i);
     for (let i = 0; i < 5; i++) await bucket.set(`short${i}`, i, { lifetime: 1 });
     await ageEntries(bucket, ["old0", "old1", "old2", "old3", "old4"], () => 3_600_000);
@@ -155,7 +155,7 @@ describe("budgets", () => {
 
   test("stats count this process's hits, misses, writes, deletes, expiries and damage", async () => {
     const fs = new MemoryFileSystem();
-    const bucket = new Bucket("/s", { fs });
+    const bucket = new Bucket("/s", { fs, clockTolerance: 0 });
     await bucket.set("a", 1);
     await bucket.set("b", 2, { lifetime: 1 });
     await bucket.get("a");
@@ -168,9 +168,9 @@ describe("budgets", () => {
     const [path] = [...(await entryFiles("/s").catch(() => []))];
     assert.equal(path, undefined, "memory fs: not on disk");
     // Damage c's file and read it back.
-    const core = coreOf(bucket);
+    const core = storeOf(bucket);
     const file = core.entryPath(core.fileName(await core.locate("c")));
-    await fs.writeFileAtomic(file, new TextEncoder().encode("garbage"));
+    await fs.writeFileAtomic(file, new TextEncoder().encode("bucketcache/1 garbage"));
     assert.equal(await bucket.get("c"), undefined);
     const stats = bucket.stats();
     assert.deepEqual(

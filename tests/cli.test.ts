@@ -1,36 +1,138 @@
 // The command-line tool, through spawned processes of the runtime running
-// this test: every command, its --help, its exit codes and its one-line errors.
+// this test and through main(argv, fs) in-process: every command, its
+// --help, its exit codes and its one-line errors; that it touches only the
+// library's own files (never foreign files, never through symlinks), that
+// read-only commands write nothing, that removals leave a file that changed
+// since it was judged, and that `show` stays bounded on shared references.
 
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import {
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { join } from "node:path";
-import { Bucket, JSONBackend } from "../mod.ts";
-import { coreOf } from "../src/bucket.ts";
+import { Bucket, JSONBackend, MemoryFileSystem, StructuredCloneBackend } from "../mod.ts";
+import { storeOf } from "../src/bucket.ts";
+import { defaultFileSystem } from "../src/fs/detect.ts";
+import type { FileSystem } from "../src/fs/types.ts";
+import { encodeEntryFile } from "../src/format/entry.ts";
+import { USAGE_FILE } from "../src/format/layout.ts";
+import { encodeUsageFile, parseUsageFile } from "../src/format/usage_file.ts";
+import { EXIT, main } from "../src/cli/main.ts";
+import { progressBar } from "../src/cli/_progress.ts";
 import { entryFiles, temporaryFiles } from "./helpers/bucket.ts";
 import { makeTempDir } from "./helpers/temp.ts";
 import { root, runScript, type RuntimeName } from "./helpers/runtimes.ts";
-import { progressBar } from "../src/cli/_progress.ts";
 import process from "node:process";
 
 const runtime: RuntimeName = "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";
 const cli = join(root, "cli.ts");
-const run = (...args: string[]) => runScript(runtime, cli, args);
+const run = (...args: string[]) => runScript(runtime, cli, args, { timeoutMs: 30_000 });
+const COMMANDS = ["stats", "ls", "show", "verify", "prune", "clear", "evict"];
 
-/** A directory with 12 structured entries, one JSON entry, one expired entry. */
+/** Runs main() in this process, collecting what it writes. */
+async function inProcess(
+  args: string[],
+  fs: FileSystem = defaultFileSystem(),
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, fs, {
+    stdout: (text) => void (stdout += text),
+    stderr: (text) => void (stderr += text),
+    progress: false,
+  });
+  return { code, stdout, stderr };
+}
+
+/** An adapter that behaves like `base` except for `overrides`. */
+function wrapFs(base: FileSystem, overrides: Partial<FileSystem>): FileSystem {
+  return new Proxy(base, {
+    get(target, property) {
+      if (property in overrides) return overrides[property as keyof FileSystem];
+      const value = Reflect.get(target, property);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** The entry file name a bucket gives a key. */
+async function nameOf(bucket: Bucket, key: unknown): Promise<string> {
+  const store = storeOf(bucket);
+  return store.fileName(await store.locate(key));
+}
+
+/** Writes an entry file for `key` that expired `agoMs` ago (beyond the clock tolerance). */
+async function writeExpired(dir: string, key: string, agoMs: number): Promise<string> {
+  const name = await nameOf(new Bucket(dir), key);
+  const payload = new StructuredCloneBackend().dump({ value: "gone", expirationDate: null });
+  await mkdir(join(dir, name.slice(0, 2)), { recursive: true });
+  await writeFile(
+    join(dir, name.slice(0, 2), name),
+    encodeEntryFile(name, payload as Uint8Array, Date.now() - agoMs, true),
+  );
+  return name.slice(0, 64);
+}
+
+/**
+ * A directory with 12 structured entries, one JSON entry, and one entry
+ * expired two minutes ago (past the one-minute clock tolerance).
+ */
 async function filled(): Promise<{ dir: string; jsonHash: string; expiredHash: string }> {
   const dir = join(await makeTempDir(), "cache");
   const bucket = new Bucket(dir);
   for (let i = 0; i < 12; i++) await bucket.set(i, { i, map: new Map([["k", i]]) });
-  await bucket.set("short", "gone soon", { lifetime: 1 });
   const json = new Bucket(dir, { backend: JSONBackend });
   await json.set("j", { hello: "world" });
-  const hashOf = async (b: Bucket, key: string) => {
-    const core = coreOf(b);
-    return core.fileName(await core.locate(key)).slice(0, 64);
-  };
+  const expiredHash = await writeExpired(dir, "short", 120_000);
   await new Promise((resolve) => setTimeout(resolve, 5));
-  return { dir, jsonHash: await hashOf(json, "j"), expiredHash: await hashOf(bucket, "short") };
+  return { dir, jsonHash: (await nameOf(json, "j")).slice(0, 64), expiredHash };
+}
+
+/** Every file and link under `dir`: path, kind, size, modification time and a digest. */
+async function snapshot(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (relative: string) => {
+    let names: string[];
+    try {
+      names = await readdir(join(dir, relative));
+    } catch {
+      return;
+    }
+    for (const name of names.sort()) {
+      const path = join(dir, relative, name);
+      const info = await lstat(path);
+      if (info.isSymbolicLink()) {
+        found.push(`${relative}/${name} -> ${await readlink(path)}`);
+      } else if (info.isDirectory()) {
+        found.push(`${relative}/${name}/`);
+        await walk(`${relative}/${name}`);
+      } else {
+        const digest = createHash("sha256").update(await readFile(path)).digest("hex");
+        found.push(`${relative}/${name} ${info.size} ${info.mtimeMs} ${digest}`);
+      }
+    }
+  };
+  await walk("");
+  return found;
+}
+
+/** A value where each level references the level below twice: 2^levels paths, few objects. */
+function sharedGraph(levels: number): unknown {
+  let level: unknown = { leaf: "bottom", values: [1, 2, 3] };
+  for (let i = 0; i < levels; i++) {
+    level = { left: level, right: level, depth: i, tag: `level-${i}`, pair: [level, level] };
+  }
+  return level;
 }
 
 describe(`command-line tool (${runtime})`, () => {
@@ -39,43 +141,87 @@ describe(`command-line tool (${runtime})`, () => {
   let expiredHash: string;
   before(async () => ({ dir, jsonHash, expiredHash } = await filled()));
 
-  test("--help, on the tool and on every command; no command is a usage error", async () => {
+  test("--help on the tool and on every command; no command is a one-line usage error", async () => {
     const top = await run("--help");
-    assert.equal(top.code, 0);
+    assert.equal(top.code, 0, top.stderr);
     assert.match(top.stdout, /Usage: bucketcache <command> DIR/);
-    for (const command of ["stats", "ls", "show", "prune", "verify", "clear", "evict"]) {
-      const help = await run(command, "--help");
-      assert.equal(help.code, 0, `${command} --help`);
-      assert.match(help.stdout, new RegExp(`Usage: bucketcache ${command}`));
-    }
-    assert.equal((await run()).code, 2);
+    const none = await run();
+    assert.equal(none.code, 2);
+    assert.equal(none.stdout, "");
+    assert.match(none.stderr, /^bucketcache: missing command: use stats, ls, show/);
+    assert.equal(none.stderr.trim().split("\n").length, 1);
+    const ls = await run("ls", "--help");
+    assert.equal(ls.code, 0);
+    assert.match(ls.stdout, /^Usage: bucketcache ls DIR \[--json\]$/m);
   });
 
-  test("stats: counts by backend, bytes, expired; --json for scripts; quiet stderr off a terminal", async () => {
+  test("help: the top level lists every command with every flag; each says what it may remove", async () => {
+    const top = (await inProcess(["--help"])).stdout;
+    for (const command of COMMANDS) {
+      const help = await inProcess([command, "--help"]);
+      assert.equal(help.code, 0, `${command} --help`);
+      assert.equal((await inProcess(["help", command])).stdout, help.stdout);
+      const usage = /^Usage: bucketcache (.*)$/m.exec(help.stdout)![1];
+      assert.ok(top.includes(`  ${usage}`), `the top-level help lists "${usage}"`);
+      for (const flag of help.stdout.match(/--[a-z-]+/g) ?? []) {
+        if (flag !== "--help") assert.ok(usage.includes(flag), `${command}'s usage lists ${flag}`);
+      }
+      if (["stats", "ls", "show"].includes(command)) {
+        assert.match(help.stdout, /Removes nothing and writes nothing/, command);
+      } else {
+        const text = help.stdout.replace(/\s+/g, " ");
+        assert.ok(
+          text.includes(
+            "removes only the library's own entry files (named like an entry and carrying its header)",
+          ),
+          command,
+        );
+        assert.ok(text.includes("never follows symlinks"), command);
+        assert.match(text, /changed since it was (read|judged) is left/, command);
+      }
+    }
+    assert.match((await inProcess(["clear", "--help"])).stdout, /temporary\s+files/);
+    assert.match(top.replace(/\s+/g, " "), /stats, ls, show and verify without --fix never write/);
+  });
+
+  test("stats: counts by backend, bytes, expired, damaged, temporary; --json; quiet stderr off a terminal", async () => {
     const human = await run("stats", dir);
     assert.equal(human.code, 0, human.stderr);
     assert.equal(human.stderr, "", "no progress bar when stderr is not a terminal");
-    assert.match(human.stdout, /entries +14 \(sclone 13, json 1\)/);
-    assert.match(human.stdout, /expired +1/);
+    assert.match(human.stdout, /entries +14 \((sclone 13, json 1|json 1, sclone 13)\)/);
+    assert.match(human.stdout, /expired +1 \(prune removes it\)/);
+    assert.match(human.stdout, /modified +oldest .* ago, newest .* ago/);
+    assert.doesNotMatch(human.stdout, /last used/);
     const json = JSON.parse((await run("stats", dir, "--json")).stdout);
     assert.equal(json.entries, 14);
     assert.equal(json.expired, 1);
+    assert.equal(json.expiredPrunable, 1);
+    assert.equal(json.damaged, 0);
+    assert.deepEqual(json.temporary, { files: 0, bytes: 0, orphaned: 0 });
     assert.equal(json.layout, 2);
+    assert.ok(!Number.isNaN(Date.parse(json.modified.oldest)));
+    assert.equal(json.lastUsed, undefined);
     assert.deepEqual(Object.keys(json.backends).sort(), ["json", "sclone"]);
     const usage = await new Bucket(dir).usage();
     const jsonUsage = await new Bucket(dir, { backend: JSONBackend }).usage();
     assert.equal(json.bytes, usage.bytes + jsonUsage.bytes);
   });
 
-  test("ls: a line per entry; --json is an array with hash, backend, size, last use, expiry", async () => {
+  test("ls: a line per entry with its modification time; --json rows with `modified`", async () => {
     const human = await run("ls", dir);
     assert.equal(human.code, 0);
-    assert.equal(human.stdout.trim().split("\n").length, 14);
+    const lines = human.stdout.trim().split("\n");
+    assert.equal(lines.length, 14);
+    for (const line of lines) {
+      assert.match(line, /^[0-9a-f]{64} {2}\w+ +\d.* {2}modified .* ago {2}/);
+    }
     const rows = JSON.parse((await run("ls", dir, "--json")).stdout);
     assert.equal(rows.length, 14);
     const expired = rows.find((row: { hash: string }) => row.hash === expiredHash);
     assert.equal(expired.expired, true);
     assert.ok(!Number.isNaN(Date.parse(expired.expires)));
+    assert.ok(!Number.isNaN(Date.parse(expired.modified)));
+    assert.equal(expired.lastUsed, undefined);
     const json = rows.find((row: { hash: string }) => row.hash === jsonHash);
     assert.equal(json.backend, "json");
     assert.equal(json.expires, null);
@@ -93,6 +239,77 @@ describe(`command-line tool (${runtime})`, () => {
     assert.equal((await run("show", dir, "xyz")).code, 2);
   });
 
+  test("show: a valid header and checksum around a value the backend cannot decode exits 1", async () => {
+    const { dir } = await filled();
+    const name = await nameOf(new Bucket(dir, { backend: JSONBackend }), "broken");
+    await mkdir(join(dir, name.slice(0, 2)), { recursive: true });
+    await writeFile(
+      join(dir, name.slice(0, 2), name),
+      encodeEntryFile(name, new TextEncoder().encode("{not json"), null, false),
+    );
+    const shown = await run("show", dir, name.slice(0, 12));
+    assert.equal(shown.code, EXIT.found, shown.stderr);
+    assert.match(shown.stderr, /^bucketcache: .* is damaged: the json backend cannot decode it: /);
+    assert.equal(shown.stderr.trim().split("\n").length, 1);
+    const verified = await run("verify", dir);
+    assert.equal(verified.code, EXIT.found);
+    assert.match(verified.stdout, /checked 15 entries: 1 damaged/);
+  });
+
+  test("show: shared references print once, text and --json, bounded and quick", async () => {
+    const dir = join(await makeTempDir(), "cache");
+    const bucket = new Bucket(dir);
+    await bucket.set("graph", sharedGraph(24));
+    const hash = (await nameOf(bucket, "graph")).slice(0, 16);
+    const size =
+      (await stat(join(dir, hash.slice(0, 2), `${(await nameOf(bucket, "graph"))}`))).size;
+    assert.ok(size < 4096, `a small entry (${size} bytes)`);
+    for (const args of [[], ["--depth", "100"], ["--depth", "100", "--items", "1000"]]) {
+      const shown = await run("show", dir, hash, ...args);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.ok(shown.stdout.length < 100_000, `${shown.stdout.length} characters for ${args}`);
+      assert.match(shown.stdout, /^<ref \*1> \{|^\{/);
+      assert.match(shown.stdout, /<ref \*1>/);
+      assert.match(shown.stdout, /\[Ref \*1\]/);
+    }
+    const deep = await run("show", dir, hash, "--depth", "100");
+    assert.match(deep.stdout, /leaf: 'bottom'/, "at depth 100 the whole graph shows");
+    const json = await run("show", dir, hash, "--json");
+    assert.equal(json.code, 0, json.stderr);
+    assert.ok(json.stdout.length < 100_000, `${json.stdout.length} characters of JSON`);
+    const value = JSON.parse(json.stdout);
+    assert.deepEqual(value.right, { $ref: "#/left" });
+    assert.deepEqual(value.pair, [{ $ref: "#/left" }, { $ref: "#/left" }]);
+    assert.equal(value.left.left.depth, 21);
+    // A value JSON cannot hold exactly is refused, naming where.
+    const { dir: mapDir } = await filled();
+    const mapHash = (await nameOf(new Bucket(mapDir), 0)).slice(0, 16);
+    const refused = await run("show", mapDir, mapHash, "--json");
+    assert.equal(refused.code, EXIT.found);
+    assert.match(
+      refused.stderr,
+      /^bucketcache: the value at "\/map" is a Map, which JSON cannot hold/,
+    );
+  });
+
+  test("a circular value prints [Circular *1]; --depth and --items bound the text", async () => {
+    const fs = new MemoryFileSystem();
+    const bucket = new Bucket("/cache", { fs });
+    const value: Record<string, unknown> = { list: Array.from({ length: 500 }, (_, i) => i) };
+    value.self = value;
+    await bucket.set("cycle", value);
+    const hash = (await nameOf(bucket, "cycle")).slice(0, 8);
+    const shown = await inProcess(["show", "/cache", hash], fs);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /^<ref \*1> \{/);
+    assert.match(shown.stdout, /self: \[Circular \*1\]/);
+    assert.match(shown.stdout, /\.\.\. 400 more items/);
+    const few = await inProcess(["show", "/cache", hash, "--items", "3", "--depth", "0"], fs);
+    assert.match(few.stdout, /list: \[Array\(500\)\]/);
+    const json = JSON.parse((await inProcess(["show", "/cache", hash, "--json"], fs)).stdout);
+    assert.deepEqual(json.self, { $ref: "#" });
+  });
+
   test("verify: reports damaged files and exits 1; --fix removes them and exits 0", async () => {
     const { dir } = await filled();
     const [victim] = await entryFiles(dir);
@@ -102,11 +319,34 @@ describe(`command-line tool (${runtime})`, () => {
     const found = await run("verify", dir);
     assert.equal(found.code, 1);
     assert.match(found.stdout, /^damaged .*: .*checksum/m);
-    assert.match(found.stdout, /checked 14 files: 1 damaged \(run with --fix/);
+    assert.match(found.stdout, /checked 14 entries: 1 damaged \(run with --fix/);
     const fixed = await run("verify", dir, "--fix");
     assert.equal(fixed.code, 0);
+    assert.match(fixed.stdout, /^removed .*checksum/m);
     assert.equal((await entryFiles(dir)).includes(victim), false);
     assert.equal((await run("verify", dir)).code, 0);
+  });
+
+  test("verify --fix leaves a damaged file that changed since it was read", async () => {
+    const { dir } = await filled();
+    const [victim] = await entryFiles(dir);
+    const path = join(dir, victim);
+    const bytes = await readFile(path);
+    bytes[bytes.length - 1] ^= 0xff;
+    await writeFile(path, bytes);
+    const changed = new Uint8Array([...bytes, 0x20]);
+    const base = defaultFileSystem();
+    const fs = wrapFs(base, {
+      async removeIfUnchanged(target, seen, options) {
+        await writeFile(target, changed); // another process rewrote it meanwhile
+        return await base.removeIfUnchanged(target, seen, options);
+      },
+    });
+    const result = await inProcess(["verify", dir, "--fix"], fs);
+    assert.equal(result.code, EXIT.found);
+    assert.match(result.stdout, /^left \(changed since it was read\) /m);
+    assert.match(result.stdout, /1 damaged, 0 removed/);
+    assert.deepEqual(new Uint8Array(await readFile(path)), changed);
   });
 
   test("prune: removes expired entries and old orphaned temporary files", async () => {
@@ -123,21 +363,221 @@ describe(`command-line tool (${runtime})`, () => {
     assert.equal((await entryFiles(dir)).length, 13);
   });
 
-  test("evict --max-size / --max-entries; clear", async () => {
+  test("evict --max-size / --max-entries; no usage file left where there was none", async () => {
     const { dir } = await filled();
+    const usagePath = join(dir, USAGE_FILE);
     const evicted = await run("evict", dir, "--max-entries", "10");
     assert.equal(evicted.code, 0, evicted.stderr);
-    assert.match(evicted.stdout, /evicted 4 least recently used and 1 expired entries/);
+    assert.match(
+      evicted.stdout,
+      /^evicted 4 least recently used entries and 1 expired entry \(.*\); 9 entries, .* left$/m,
+    );
     assert.equal((await entryFiles(dir)).length, 9);
+    await assert.rejects(
+      stat(usagePath),
+      { code: "ENOENT" },
+      "a cache without a budget keeps none",
+    );
     const bySize = await run("evict", dir, "--max-size", "300B");
     assert.equal(bySize.code, 0, bySize.stderr);
     const { bytes } = await new Bucket(dir).usage();
     assert.ok(bytes <= 270, `${bytes} bytes left, within 90% of 300`);
+    await assert.rejects(stat(usagePath), { code: "ENOENT" });
+    // A budget's usage file is corrected, and stays.
+    await writeFile(usagePath, encodeUsageFile({ entries: 1000, bytes: 1_000_000 }));
+    assert.equal((await run("evict", dir, "--max-entries", "1000")).code, 0);
+    const recorded = parseUsageFile(new Uint8Array(await readFile(usagePath)));
+    const sclone = await new Bucket(dir).usage();
+    const json = await new Bucket(dir, { backend: JSONBackend }).usage();
+    assert.deepEqual(recorded, {
+      entries: sclone.entries + json.entries,
+      bytes: sclone.bytes + json.bytes,
+    });
     assert.equal((await run("evict", dir)).code, 2, "a budget is required");
     assert.equal((await run("evict", dir, "--max-size", "1XB")).code, 2);
+  });
+
+  test("clear: removes entries, the library's temporary files (young and old) and the usage file", async () => {
+    const { dir } = await filled();
+    const [some] = await entryFiles(dir);
+    const young = join(dir, some.slice(0, 2), `.${some.slice(3)}.0123456789abcdef.tmp`);
+    const old = join(dir, some.slice(0, 2), `.${some.slice(3)}.fedcba9876543210.tmp`);
+    await writeFile(young, "in progress");
+    await writeFile(old, "orphaned");
+    const then = new Date(Date.now() - 20 * 60 * 1000);
+    await utimes(old, then, then);
+    await writeFile(join(dir, USAGE_FILE), encodeUsageFile({ entries: 14, bytes: 1400 }));
     const cleared = await run("clear", dir);
-    assert.equal(cleared.code, 0);
+    assert.equal(cleared.code, 0, cleared.stderr);
+    assert.match(cleared.stdout, /^removed 14 entries, 2 temporary files and the usage file \(/);
     assert.deepEqual(await entryFiles(dir), []);
+    assert.deepEqual(await temporaryFiles(dir), []);
+    await assert.rejects(stat(join(dir, USAGE_FILE)), { code: "ENOENT" });
+    const again = await run("clear", dir);
+    assert.match(again.stdout, /^removed 0 entries \(0 B\)$/m);
+    const bucket = new Bucket(dir);
+    await bucket.set("one", 1);
+    assert.match((await run("clear", dir)).stdout, /^removed 1 entry \(/);
+  });
+
+  test("clear leaves an entry rewritten since it was read", async () => {
+    const { dir } = await filled();
+    const base = defaultFileSystem();
+    let rewrites = 0;
+    const fs = wrapFs(base, {
+      async removeIfUnchanged(target, seen, options) {
+        if (rewrites === 0 && target.endsWith(".sclone")) {
+          rewrites++;
+          const name = target.slice(target.lastIndexOf("/") + 1);
+          const payload = new StructuredCloneBackend().dump({
+            value: "fresh",
+            expirationDate: null,
+          });
+          await writeFile(target, encodeEntryFile(name, payload as Uint8Array, null, false));
+        }
+        return await base.removeIfUnchanged(target, seen, options);
+      },
+    });
+    const result = await inProcess(["clear", dir], fs);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /^removed 13 entries \(.*\); left 1 file changed since it was read$/m,
+    );
+    assert.equal((await entryFiles(dir)).length, 1);
+  });
+
+  test("foreign files, symlinked shards and a file named like a shard: never counted, touched or removed", async () => {
+    const { dir } = await filled();
+    const [some] = await entryFiles(dir);
+    const shards = new Set((await entryFiles(dir)).map((path) => path.slice(0, 2)));
+    const hex = (byte: string) => byte.repeat(32);
+    // Another cache, outside, whose files are reached through symlinks.
+    const outside = join(await makeTempDir(), "outside");
+    const other = new Bucket(outside);
+    let linkedShard: string | undefined;
+    let linkedFile: string | undefined;
+    for (let i = 0; linkedShard === undefined || linkedFile === undefined; i++) {
+      const name = await nameOf(other, `key-${i}`);
+      const shard = name.slice(0, 2);
+      if (linkedShard === undefined && !shards.has(shard)) {
+        await other.set(`key-${i}`, i);
+        await symlink(join(outside, shard), join(dir, shard));
+        linkedShard = shard;
+        shards.add(shard);
+      } else if (linkedFile === undefined && shards.has(shard) && shard !== linkedShard) {
+        await other.set(`key-${i}`, i);
+        await symlink(join(outside, shard, name), join(dir, shard, name));
+        linkedFile = name;
+      }
+    }
+    const shardFile = ["ee", "ef", "fe", "fd", "dd"].find((shard) => !shards.has(shard))!;
+    const foreign: Record<string, string> = {
+      [`${hex("ab")}.txt`]: "a user's notes",
+      [`${some.slice(0, 2)}/${some.slice(0, 2)}${"0".repeat(62)}.pdf`]: "%PDF-1.7",
+      [`${some.slice(0, 2)}/${some.slice(0, 2)}${"1".repeat(62)}.sclone`]: "not ours at all",
+      [`${hex("cd")}.sclone`]: "",
+      [".keep.0123456789abcdef.tmp"]: "kept",
+      [shardFile]: "a file named like a shard",
+    };
+    for (const [path, text] of Object.entries(foreign)) await writeFile(join(dir, path), text);
+    const then = new Date(Date.now() - 60 * 60 * 1000);
+    await utimes(join(dir, ".keep.0123456789abcdef.tmp"), then, then);
+    const before = await snapshot(dir);
+    const outsideBefore = await snapshot(outside);
+    const keep = (lines: string[]) =>
+      lines.filter((line) =>
+        Object.keys(foreign).some((path) => line.startsWith(`/${path} `)) || line.includes(" -> ")
+      );
+    const expectedForeign = keep(before);
+    assert.equal(expectedForeign.length, Object.keys(foreign).length + 2);
+
+    const stats = await run("stats", dir, "--json");
+    assert.equal(stats.code, 0, stats.stderr);
+    const summary = JSON.parse(stats.stdout);
+    assert.equal(summary.entries, 14);
+    assert.equal(summary.damaged, 0);
+    assert.equal(summary.temporary.files, 0);
+    const listed = await run("ls", dir);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.equal(listed.stdout.trim().split("\n").length, 14);
+    assert.equal((await run("show", dir, linkedFile.slice(0, 64))).code, EXIT.found);
+    assert.equal((await run("show", dir, hex("cd"))).code, EXIT.found);
+    const verified = await run("verify", dir, "--fix");
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stdout, /^checked 14 entries: 0 damaged, 0 removed$/m);
+    assert.deepEqual(await snapshot(dir), before, "read-only and verify write nothing");
+    const pruned = await run("prune", dir);
+    assert.equal(pruned.code, 0, pruned.stderr);
+    assert.match(pruned.stdout, /^removed 1 file /, "only the expired entry");
+    const evicted = await run("evict", dir, "--max-entries", "2");
+    assert.equal(evicted.code, 0, evicted.stderr);
+    const cleared = await run("clear", dir);
+    assert.equal(cleared.code, 0, cleared.stderr);
+    assert.match(cleared.stdout, /^removed 1 entry \(/);
+    const files = (await snapshot(dir))
+      .filter((line) => !line.endsWith("/") && !line.includes(" -> "))
+      .map((line) => line.split(" ")[0]);
+    assert.deepEqual(
+      files.sort(),
+      [".bucketcache-layout", ...Object.keys(foreign)].map((path) => `/${path}`).sort(),
+      "only the layout file and the foreign files are left",
+    );
+    assert.deepEqual(
+      keep(await snapshot(dir)),
+      expectedForeign,
+      "foreign files and links unchanged",
+    );
+    assert.deepEqual(await snapshot(outside), outsideBefore, "nothing behind a symlink changed");
+  });
+
+  test("read-only commands create nothing, not even a missing directory", async () => {
+    const { dir } = await filled();
+    const hash = (await entryFiles(dir))[0].slice(3, 67);
+    const before = await snapshot(dir);
+    for (
+      const args of [
+        ["stats", dir],
+        ["stats", dir, "--json"],
+        ["ls", dir],
+        ["ls", dir, "--json"],
+        ["show", dir, hash],
+        ["show", dir, hash, "--json"],
+        ["verify", dir],
+      ]
+    ) {
+      const result = await inProcess(args);
+      assert.ok(result.code === 0 || result.code === 1, `${args.join(" ")}: ${result.stderr}`);
+    }
+    assert.deepEqual(await snapshot(dir), before);
+    const missing = join(dir, "missing");
+    for (const command of COMMANDS) {
+      const args = command === "show"
+        ? [missing, "abcd"]
+        : command === "evict"
+        ? [missing, "--max-entries", "1"]
+        : [missing];
+      const result = await inProcess([command, ...args]);
+      assert.equal(result.code, EXIT.usage, command);
+      assert.match(result.stderr, /^bucketcache: no such directory: /);
+    }
+    await assert.rejects(stat(missing), { code: "ENOENT" });
+  });
+
+  test("main(argv, fs) works on any adapter: the directory is checked through it", async () => {
+    const fs = new MemoryFileSystem();
+    const bucket = new Bucket("/cache", { fs });
+    await bucket.set("a", 1);
+    await bucket.set("b", { x: [1, 2] });
+    const stats = await inProcess(["stats", "/cache"], fs);
+    assert.equal(stats.code, 0, stats.stderr);
+    assert.match(stats.stdout, /entries +2 \(sclone 2\)/);
+    assert.equal((await inProcess(["ls", "/cache"], fs)).stdout.trim().split("\n").length, 2);
+    assert.equal((await inProcess(["stats", "/elsewhere"], fs)).code, EXIT.usage);
+    await fs.writeFileAtomic("/file", new Uint8Array([1]));
+    assert.match((await inProcess(["ls", "/file"], fs)).stderr, /not a directory: \/file/);
+    const cleared = await inProcess(["clear", "/cache"], fs);
+    assert.match(cleared.stdout, /^removed 2 entries/);
   });
 
   test("the progress bar draws on a terminal, and clears itself", () => {
@@ -161,28 +601,58 @@ describe(`command-line tool (${runtime})`, () => {
     assert.equal(written.length, 3, "nothing when not a terminal");
   });
 
-  test("errors are one line with what to change; exit 2 for the command line, 3 for failures", async () => {
-    for (
-      const [args, pattern] of [
-        [["frobnicate", dir], /unknown command "frobnicate"/],
-        [["ls"], /missing DIR/],
-        [["ls", join(dir, "nope")], /no such directory/],
-        [["ls", dir, "--colour"], /unknown option '--colour' for ls/],
-        [["ls", dir, "extra"], /too many arguments/],
-      ] as const
-    ) {
-      const result = await run(...args);
-      assert.equal(result.code, 2, args.join(" "));
-      assert.match(result.stderr, pattern);
-      assert.equal(result.stderr.trim().split("\n").length, 1, "one line, no stack trace");
+  test("errors are one line with what to change; exit 2 for the command line", async () => {
+    const cases: [string[], RegExp][] = [
+      [["frobnicate", dir], /unknown command "frobnicate"/],
+      [["ls"], /missing DIR/],
+      [["ls", join(dir, "nope")], /no such directory/],
+      [["ls", dir, "--colour"], /unknown option '--colour' for ls/],
+      [["ls", dir, "-x"], /unknown option '-x' for ls/],
+      [["ls", dir, "--json=yes"], /--json takes no value/],
+      [["ls", dir, "extra"], /too many arguments for ls: "extra"/],
+      [
+        ["evict", dir, "--max-entries", "-3"],
+        /--max-entries takes a whole number of at least 1, got "-3"/,
+      ],
+      [["evict", dir, "--max-entries", "1.5"], /--max-entries takes a whole number/],
+      [["evict", dir, "--max-entries"], /--max-entries needs a value/],
+      [["evict", dir, "--max-size", "-1GB"], /--max-size takes a size/],
+      [["evict", dir, "--max-size=1\nGB"], /--max-size takes a size .*got "1\\nGB"/],
+      [["evict", dir, "--max-entries", "1", "--max-entries", "2"], /given twice/],
+      [["show", dir], /missing HASH/],
+      [["show", dir, "XYZ1"], /HASH must be 4 to 64 lowercase hex digits/],
+      [["show", dir, "abcd", "--depth", "-1"], /--depth takes a whole number of at least 0/],
+      [["show", dir, "abcd", "--items", "0"], /--items takes a whole number of at least 1/],
+      [["show", dir, "abcd", "--json", "--depth", "2"], /leave out --depth and --items/],
+      [["help", "nothing"], /no help on "nothing"/],
+    ];
+    for (const [args, pattern] of cases) {
+      const result = await inProcess(args);
+      assert.equal(result.code, EXIT.usage, args.join(" "));
+      assert.match(result.stderr, pattern, args.join(" "));
+      assert.equal(
+        result.stderr.split("\n").length,
+        2,
+        `one line: ${JSON.stringify(result.stderr)}`,
+      );
+      assert.equal(result.stdout, "");
     }
-    // A shard that is a file: listing it fails with ENOTDIR, an I/O failure.
-    const { dir: broken } = await filled();
-    const [first] = await entryFiles(broken);
-    await rm(join(broken, first.slice(0, 2)), { recursive: true });
-    await writeFile(join(broken, first.slice(0, 2)), "not a directory");
-    const failed = await run("ls", broken);
-    assert.equal(failed.code, 3);
-    assert.match(failed.stderr, /^bucketcache: .*ENOTDIR|not a directory/i);
+    // The same through the runtime: its own argument parser never speaks.
+    for (const args of [["evict", dir, "--max-entries", "-3"], ["ls", dir, "--colour"]]) {
+      const result = await run(...args);
+      assert.equal(result.code, EXIT.usage, args.join(" "));
+      assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+    }
+  });
+
+  test("an I/O failure exits 3 with one line", async () => {
+    const failing = wrapFs(defaultFileSystem(), {
+      list() {
+        throw Object.assign(new Error("EACCES: permission denied,\nscandir"), { code: "EACCES" });
+      },
+    });
+    const result = await inProcess(["stats", dir], failing);
+    assert.equal(result.code, EXIT.failed);
+    assert.equal(result.stderr, "bucketcache: EACCES: permission denied, scandir\n");
   });
 });

@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Bucket, deferredWrite, DeferredWriteBucket, MemoryFileSystem } from "../mod.ts";
 import { FaultyFileSystem } from "./helpers/faulty_fs.ts";
-import { SHARDS } from "../src/_bucket_core.ts";
+import { SHARDS } from "../src/format/layout.ts";
 import { entryFiles, sleep, tempBucket } from "./helpers/bucket.ts";
 
 /** Bytes of all entry files of a bucket directory (in its shards). */

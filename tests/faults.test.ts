@@ -15,6 +15,7 @@ const operations: FsOperation[] = [
   "readPrefix",
   "writeFileAtomic",
   "remove",
+  "removeIfUnchanged",
   "list",
   "stat",
   "mkdir",

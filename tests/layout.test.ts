@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Bucket, MemoryFileSystem } from "../mod.ts";
-import { LAYOUT_FILE } from "../src/_bucket_core.ts";
+import { LAYOUT_FILE } from "../src/format/layout.ts";
 import { entryFiles } from "./helpers/bucket.ts";
 import { FaultyFileSystem } from "./helpers/faulty_fs.ts";
 import { makeTempDir } from "./helpers/temp.ts";

@@ -91,16 +91,26 @@ describe("log records", () => {
     const expiry = find("file", "lifetime");
     assert.equal(expiry?.level, "warning");
     assert.equal(expiry!.properties.lifetime, 60_000);
+    await bucket.delete("k");
     await bucket.set("d", 1);
     await bucket.unloadKey("d");
     const { path } = await onlyFile(bucket);
     await overwrite(path, "garbage that is no entry file at all, not even close to one");
     records.length = 0;
     assert.equal(await bucket.get("d"), undefined);
+    const foreign = find("file", "Leaving {path} alone");
+    assert.equal(foreign?.level, "warning");
+    assert.equal(foreign!.properties.reason, "not a bucketcache entry file");
+    await overwrite(
+      path,
+      "bucketcache/1 garbage after our magic, long enough to be a whole header",
+    );
+    records.length = 0;
+    assert.equal(await bucket.get("d"), undefined);
     const damaged = find("file", "Removing damaged entry file");
     assert.equal(damaged?.level, "warning");
     assert.equal(damaged!.properties.path, path);
-    assert.equal(damaged!.properties.reason, "not a bucketcache entry file");
+    assert.equal(damaged!.properties.reason, "damaged header");
     assert.equal(damaged!.properties.backend, "StructuredCloneBackend");
   });
 

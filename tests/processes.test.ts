@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { utimes } from "node:fs/promises";
-import { LAYOUT_FILE, SHARDS } from "../src/_bucket_core.ts";
+import { LAYOUT_FILE, SHARDS } from "../src/format/layout.ts";
 import { temporaryFiles } from "./helpers/bucket.ts";
 import { join } from "node:path";
 import { Bucket, defaultFileSystem } from "../mod.ts";

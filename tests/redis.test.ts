@@ -29,6 +29,7 @@ import {
 } from "./helpers/redis.ts";
 import { sleep } from "./helpers/bucket.ts";
 import { root, runScript } from "./helpers/runtimes.ts";
+import { collect } from "./helpers/temp.ts";
 
 const reachable = await redisReachable();
 const clients = [nodeRedisClient, nodeRedisV4Client, ioredisClient];
@@ -65,6 +66,140 @@ if (!reachable && redisRequired) {
     );
   }
 
+  describe("RedisFileSystem keys, listings, removals and value sizes", () => {
+    let made: AnyRedisClient;
+    before(async () => (made = await connected(nodeRedisClient)));
+    const client = () =>
+      made.client as { sendCommand(args: unknown[], options?: unknown): Promise<unknown> };
+    /** An adapter that records the commands it sends. */
+    const recording = (prefix = uniquePrefix()) => {
+      const sent: string[][] = [];
+      const fs = new RedisFileSystem({
+        sendRedisCommand: (args: (string | Uint8Array)[]) => {
+          sent.push(args.map((a) => typeof a === "string" ? a : `<${a.byteLength} bytes>`));
+          return client().sendCommand(
+            args.map((a) => typeof a === "string" ? a : Buffer.from(a)),
+            { typeMapping: { 36: Buffer } },
+          );
+        },
+      }, { prefix });
+      return { fs, sent };
+    };
+    const encode = (text: string) => new TextEncoder().encode(text);
+
+    test("prefix and path join unambiguously: a prefix with '/' and a relative path are refused", async () => {
+      assert.throws(
+        () => new RedisFileSystem(made.client, { prefix: "app:/x" }),
+        (error: Error) => error instanceof TypeError && /must not contain "\/"/.test(error.message),
+      );
+      const fs = new RedisFileSystem(made.client, { prefix: uniquePrefix() });
+      await assert.rejects(fs.readFile("x/cache/f"), /must be absolute/);
+      await assert.rejects(fs.writeFileAtomic("cache/f", encode("x")), /must be absolute/);
+      await assert.rejects(collect(fs.list("cache")), /must be absolute/);
+      // The default prefix and prefixes without "/" keep the key form of 0.1.
+      assert.equal(new RedisFileSystem(made.client).prefix, "bucketcache:");
+      await fs.writeFileAtomic("/x/cache/f", encode("x"));
+      const keys = await client().sendCommand(["KEYS", `${fs.prefix}*`]) as unknown[];
+      assert.deepEqual(keys.map(String), [`${fs.prefix}/x/cache/f`]);
+    });
+
+    test("capabilities: no real directories", () => {
+      const fs = new RedisFileSystem(made.client);
+      assert.deepEqual(fs.capabilities, { directories: false });
+      assert.equal("noLegacyLayout" in fs, false);
+    });
+
+    test("a recursive listing is one SCAN pass over <prefix><dir>/*", async () => {
+      const { fs, sent } = recording();
+      for (const path of ["/b/.layout", "/b/ab/x.sclone", "/b/ab/cd/y.sclone", "/b/ef/z.sclone"]) {
+        await fs.writeFileAtomic(path, encode(path));
+      }
+      await fs.writeFileAtomic("/bb/ab/not-mine.sclone", encode("other bucket"));
+      sent.length = 0;
+      assert.deepEqual(
+        (await collect(fs.list("/b", { recursive: true }))).sort(),
+        [".layout", "ab/cd/y.sclone", "ab/x.sclone", "ef/z.sclone"],
+      );
+      const scans = sent.filter((args) => args[0] === "SCAN");
+      assert.equal(sent.length, scans.length, `only SCAN: ${sent.map((a) => a[0])}`);
+      assert.equal(scans.filter((args) => args[1] === "0").length, 1, "one pass from cursor 0");
+      for (const args of scans) assert.equal(args[3], `${fs.prefix}/b/*`);
+    });
+
+    test("removeIfUnchanged is one script that compares and deletes", async () => {
+      const { fs, sent } = recording();
+      await fs.writeFileAtomic("/r/f", encode("header+value"));
+      sent.length = 0;
+      assert.equal(await fs.removeIfUnchanged("/r/f", encode("header")), false);
+      assert.equal(
+        await fs.removeIfUnchanged("/r/f", encode("header!"), { prefixOnly: true }),
+        false,
+      );
+      assert.equal(
+        await fs.removeIfUnchanged("/r/f", encode("header"), { prefixOnly: true }),
+        true,
+      );
+      assert.equal(
+        await fs.removeIfUnchanged("/r/f", encode("header"), { prefixOnly: true }),
+        false,
+      );
+      assert.deepEqual(sent.map((args) => args[0]), ["EVAL", "EVAL", "EVAL", "EVAL"]);
+      assert.equal(await fs.readFile("/r/f"), null);
+    });
+
+    test("a value over the server's proto-max-bulk-len is refused before it is sent, naming the limit", async () => {
+      const redis = client();
+      const reply = await redis.sendCommand(["CONFIG", "GET", "proto-max-bulk-len"]);
+      // An array [name, value] in RESP2, a map (an object in node-redis) in RESP3.
+      const original = String(
+        Array.isArray(reply) ? reply[1] : Object.values(reply as Record<string, unknown>)[0],
+      );
+      assert.match(original, /^\d+$/);
+      await redis.sendCommand(["CONFIG", "SET", "proto-max-bulk-len", "1048576"]);
+      try {
+        const { fs, sent } = recording();
+        await fs.writeFileAtomic("/big/ok", new Uint8Array(1024 * 1024 - 1024));
+        await assert.rejects(
+          fs.writeFileAtomic("/big/too-big", new Uint8Array(1024 * 1024 + 1)),
+          (error: Error) => {
+            assert.ok(error instanceof RangeError, String(error));
+            assert.match(error.message, /too large for Redis/);
+            assert.match(error.message, /proto-max-bulk-len/);
+            assert.match(error.message, /1048576 bytes/);
+            assert.match(error.message, /1048577 bytes/);
+            return true;
+          },
+        );
+        assert.equal(
+          sent.filter((args) => args[0] === "CONFIG").length,
+          1,
+          "the limit is read once",
+        );
+        assert.equal(
+          sent.some((args) => args.includes("<1048577 bytes>")),
+          false,
+          "the value was never sent",
+        );
+        assert.equal(await fs.readFile("/big/too-big"), null);
+        assert.equal((await fs.readFile("/big/ok"))!.byteLength, 1024 * 1024 - 1024);
+      } finally {
+        await redis.sendCommand(["CONFIG", "SET", "proto-max-bulk-len", original]);
+      }
+      // Where CONFIG is refused (managed services), 512 MiB is assumed.
+      const refusing = new RedisFileSystem({
+        sendRedisCommand: (args: (string | Uint8Array)[]) =>
+          args[0] === "CONFIG"
+            ? Promise.reject(new Error("ERR unknown command 'CONFIG'"))
+            : client().sendCommand(
+              args.map((a) => typeof a === "string" ? a : Buffer.from(a)),
+              { typeMapping: { 36: Buffer } },
+            ),
+      }, { prefix: uniquePrefix() });
+      await refusing.writeFileAtomic("/big/two-mib", new Uint8Array(2 * 1024 * 1024));
+      assert.equal((await refusing.stat("/big/two-mib"))!.size, 2 * 1024 * 1024);
+    });
+  });
+
   describe("buckets on Redis", () => {
     let made: AnyRedisClient;
     let fs: RedisFileSystem;
@@ -94,6 +229,21 @@ if (!reachable && redisRequired) {
       const pruned = await new Bucket("/b1", { fs, memory: false }).pruneDirectory();
       assert.ok(pruned.num <= 1, "expired by Redis already, or pruned");
       assert.equal((await new Bucket("/b1", { fs }).usage()).entries, 1);
+    });
+
+    test("two machines whose clocks are 3 s apart share entries: 20 of 20 found, none deleted", async () => {
+      const realNow = Date.now;
+      Date.now = () => realNow() + 3000;
+      try {
+        const ahead = new Bucket("/clocks", { fs, hours: 1 });
+        for (let i = 0; i < 20; i++) await ahead.set(i, `v${i}`);
+      } finally {
+        Date.now = realNow;
+      }
+      const behind = new Bucket("/clocks", { fs, hours: 1, memory: false });
+      for (let i = 0; i < 20; i++) assert.equal(await behind.get(i), `v${i}`);
+      assert.deepEqual(await behind.pruneDirectory(), { size: 0, num: 0 });
+      assert.equal((await behind.usage()).entries, 20);
     });
 
     test("entries with an expiry get a Redis expiry; others none", async () => {

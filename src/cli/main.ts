@@ -1,18 +1,26 @@
 // The bucketcache command-line tool: look inside a cache directory, check it,
 // prune it, clear it or bring it under a size. Run through cli.ts.
+//
+// This file is the presentation: the command line, help texts, formatting
+// and printing. What the commands find and remove is in inspect.ts (through
+// the FileSystem adapter only), how values print in render.ts.
 
 import process from "node:process";
-import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { inspect, parseArgs } from "node:util";
 import { defaultFileSystem } from "../fs/detect.ts";
 import type { FileSystem } from "../fs/types.ts";
-import { Bucket } from "../bucket.ts";
-import { LAYOUT_FILE } from "../_bucket_core.ts";
-import { USAGE_FILE } from "../_budget.ts";
-import { checkPayload, HEADER_SIZE, parseHeader } from "../_entry_file.ts";
-import { BUILT_IN_BACKENDS } from "./_backends.ts";
-import { entryFiles } from "../_shards.ts";
+import {
+  clearBucket,
+  directoryState,
+  evictBucket,
+  findEntry,
+  listEntries,
+  pruneBucket,
+  readEntry,
+  summarize,
+  verifyBucket,
+} from "./inspect.ts";
+import { isStackOverflow, JsonRefusal, renderJson, renderText, TEXT_LIMITS } from "./render.ts";
 import { progressBar } from "./_progress.ts";
 
 /**
@@ -28,7 +36,10 @@ import { progressBar } from "./_progress.ts";
 export const EXIT = {
   /** Done; nothing wrong found. */
   ok: 0,
-  /** Done, and it found a problem: damaged files left (verify), no such entry (show). */
+  /**
+   * Done, and it found a problem: damaged files left (verify), no such
+   * entry, a damaged entry or a value --json cannot print (show).
+   */
   found: 1,
   /** The command line is wrong: unknown command or option, missing or bad argument. */
   usage: 2,
@@ -36,8 +47,25 @@ export const EXIT = {
   failed: 3,
 } as const;
 
+/** Where the tool writes: standard output and standard error, and whether to draw progress. */
+export interface CliOutput {
+  /** Writes text (lines end in "\n") to standard output. */
+  stdout(text: string): void;
+  /** Writes text to standard error. */
+  stderr(text: string): void;
+  /** Whether to draw a progress bar on standard error (default: when it is a terminal). */
+  progress?: boolean;
+}
+
 class UsageError extends Error {}
 class FoundProblem extends Error {}
+
+const OWN_FILES =
+  "Only the library's own files are read or removed: entry files of the built-in\n" +
+  "backends (.sclone, .json, .msgpack) named like an entry and carrying its\n" +
+  "header, its temporary files and its usage file. Symlinks are never followed.";
+
+const REMOVES_NOTHING = "Removes nothing and writes nothing.";
 
 const HELP: Record<string, string> = {
   main: `bucketcache: look inside and look after a bucketcache directory
@@ -45,52 +73,128 @@ const HELP: Record<string, string> = {
 Usage: bucketcache <command> DIR [options]
 
 Commands:
-  stats DIR                  entries, bytes, expired and unreadable files, recency
-  ls DIR [--json]            every entry: hash, backend, size, last use, expiry
-  show DIR HASH [--json]     decode an entry and print its value (HASH: 4+ leading hex digits)
-  prune DIR                  remove expired and damaged entries and orphaned temporary files
-  verify DIR [--fix]         read every file in full and check it; --fix removes damaged ones
-  clear DIR                  remove every entry
-  evict DIR --max-size SIZE [--max-entries N]
-                             remove least recently used entries (expired first) down to 90%
+  stats DIR [--json]        entries by backend, bytes, expired, damaged and
+                            temporary files, modification times
+  ls DIR [--json]           every entry: hash, backend, size, modified, expiry
+  show DIR HASH [--json] [--depth N] [--items N]
+                            decode one entry (HASH: 4+ leading hex digits) and
+                            print its value, bounded
+  verify DIR [--fix]        read every entry in full and check it; --fix
+                            removes the damaged ones
+  prune DIR                 remove expired and damaged entries and orphaned
+                            temporary files; move old flat-layout entries
+  clear DIR                 remove every entry, temporary file and the usage file
+  evict DIR [--max-size SIZE] [--max-entries N]
+                            remove expired, then least recently used entries
+                            down to 90% of the budget (at least one option)
+  Every command takes -h / --help.
 
-Run "bucketcache <command> --help" for a command's options.
-Exit codes: 0 done, 1 a problem was found (verify, show), 2 bad command line, 3 failed.`,
+Only the library's own files are read or removed: entry files of the built-in
+backends (.sclone, .json, .msgpack) named like an entry and carrying its
+header, its temporary files and its usage file. Symlinks are never followed;
+a file that changed since it was read is left. stats, ls, show and verify
+without --fix never write.
+
+Exit codes: 0 done, 1 a problem was found (verify, show), 2 bad command line,
+3 failed (an I/O error).`,
   stats: `Usage: bucketcache stats DIR [--json]
 
-Counts entries (by backend) and their bytes, expired entries and unreadable
-headers, and when entries were last used. Reads only file headers.
-  --json   print one JSON object`,
+Counts the entries (by backend) and their bytes, expired entries, damaged
+entry files, temporary files, the oldest and newest modification time, and a
+size budget's estimate. Reads only file headers.
+${REMOVES_NOTHING}
+  --json   print one JSON object: { directory, layout, entries, bytes,
+           backends: { EXT: { entries, bytes } }, expired, expiredPrunable,
+           damaged, temporary: { files, bytes, orphaned },
+           modified: { oldest, newest } | null, budgetEstimate }
+
+"modified" is the files' modification time: when an entry was last written
+or, in a bucket with maxSize/maxEntries, last used (reads touch the file).
+An expired entry reads as missing; prune removes it once it is a minute past
+(the clock tolerance between processes).
+
+${OWN_FILES}`,
   ls: `Usage: bucketcache ls DIR [--json]
 
-Lists every entry: hash, backend (file extension), size, last use, expiry.
-  --json   print a JSON array of { hash, backend, size, lastUsed, expires, expired }`,
-  show: `Usage: bucketcache show DIR HASH [--json]
+Lists every entry: hash, backend (file extension), size, modified, expiry.
+Reads only file headers. ${REMOVES_NOTHING}
+  --json   print a JSON array of { hash, backend, path, size, modified,
+           expires, expired } (and "damaged": the reason, for a damaged
+           header); times are ISO strings, "expires" null for never
 
-Decodes the entry whose hash starts with HASH (at least 4 hex digits; it must
-match one entry) and prints its value. Built-in backends only.
-  --json   print the value as JSON (fails for values JSON cannot hold)`,
-  prune: `Usage: bucketcache prune DIR
+"modified" is the file's modification time: when the entry was last written
+or, in a bucket with maxSize/maxEntries, last used (reads touch the file).
+It is what eviction orders by.
 
-Removes expired and damaged entries of the built-in backends, and temporary
-files orphaned by interrupted writes (older than 15 minutes). Moves entries
-of the old flat layout into shards. Reads only headers.`,
+${OWN_FILES}`,
+  show: `Usage: bucketcache show DIR HASH [--json] [--depth N] [--items N]
+
+Decodes the entry whose hash starts with HASH (at least 4 hex digits, as ls
+prints them; it must match one entry) and prints its value. Reads one file.
+${REMOVES_NOTHING}
+
+The text is bounded: containers nested deeper than --depth print as
+[Object], [Array(3)], [Map(2)]; each array, object, Map, Set shows at most
+--items entries; strings are cut at 1,000 characters; the output stops at
+500,000 characters. An object reached again (shared or circular) is printed
+once: its first place is marked <ref *1>, later ones print [Ref *1], or
+[Circular *1] inside itself.
+  --depth N   nesting levels shown (default 8)
+  --items N   entries shown per container (default 100)
+  --json      print the whole value as JSON instead (no --depth, --items):
+              an object reached again prints {"$ref": "#/json/pointer"}, a
+              JSON Pointer to where it was printed first; a Date prints as
+              its ISO string. A value JSON cannot hold exactly (Map, Set,
+              bigint, undefined, NaN, Infinity, typed arrays, array holes,
+              ...) is refused naming where it is, and so is JSON longer than
+              32 times the entry file (or 8 MiB, whichever is more).
+
+Exits 1 when no entry matches, when the entry is damaged (header, length,
+checksum, or a value its backend cannot decode) or --json refuses the value.`,
   verify: `Usage: bucketcache verify DIR [--fix]
 
-Reads every entry file in full: header, length, checksum, and the value for
-built-in backends. Reports damaged files; exits 1 if any are left.
-  --fix    remove the damaged files`,
+Reads every entry file in full and checks its header, length, checksum and
+value (decoded by its backend). Reports each damaged file; exits 1 if any
+are left. Without --fix: ${REMOVES_NOTHING.toLowerCase()}
+  --fix    remove the damaged files
+
+--fix removes only the library's own entry files (named like an entry and
+carrying its header) that it found damaged, and only if a file still holds
+the bytes it judged: a file that changed since it was judged is left. It
+never follows symlinks, never removes anything else.`,
+  prune: `Usage: bucketcache prune DIR
+
+Removes, for each built-in backend, entries past their expiry by more than
+the clock tolerance (a minute), damaged entry files, and the library's
+temporary files orphaned by interrupted writes (older than 15 minutes).
+Moves entries of the old flat layout into their shards. Reads only headers.
+
+It removes only the library's own entry files (named like an entry and
+carrying its header) and its temporary files; never follows symlinks; an
+entry that changed since it was judged is left.`,
   clear: `Usage: bucketcache clear DIR
 
-Removes every entry file (all backends) and temporary file; the directory
-stays.`,
-  evict: `Usage: bucketcache evict DIR --max-size SIZE [--max-entries N]
+Removes every entry file of the built-in backends, the library's temporary
+files (also those of writes in progress, which the library then retries)
+and the usage file. The directory, its shard directories and the layout
+file stay.
+
+It removes only the library's own entry files (named like an entry and
+carrying its header), its temporary files and its usage file; never follows
+symlinks; a file that changed since it was read is left (and counted).`,
+  evict: `Usage: bucketcache evict DIR [--max-size SIZE] [--max-entries N]
 
 Removes expired entries, then least recently used ones until the directory
 is at 90% of the given budget, as a bucket with maxSize/maxEntries does.
+Recency is the entry file's modification time. At least one option:
   --max-size SIZE     bytes: 5000000, 500KB, 1.5GB, 2GiB (KB/MB/GB/TB are
                       powers of 1000; KiB/MiB/GiB/TiB of 1024)
-  --max-entries N     entries`,
+  --max-entries N     entries, a whole number of at least 1
+
+It removes only the library's own entry files (named like an entry and
+carrying its header); never follows symlinks; an entry used or changed since
+it was judged is left. The pass corrects a budget's usage file; where there
+was none (a cache without a budget) none is left behind.`,
 };
 
 const UNITS: Record<string, number> = {
@@ -106,21 +210,51 @@ const UNITS: Record<string, number> = {
   TIB: 1024 ** 4,
 };
 
-/** Parses a size such as "1GB", "500MiB" or "1000" into bytes. */
+/** An argument quoted for a one-line message (newlines and quotes escaped). */
+const quoted = (text: string) => JSON.stringify(text);
+
+/**
+ * Parses a size such as "1GB", "500MiB" or "1000" into bytes.
+ *
+ * @param text the size
+ * @returns whole bytes, at least 1
+ * @throws {Error} a usage error (exit 2) for anything else
+ */
 export function parseSize(text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  const match = /^ *(\d+(?:\.\d+)?) *([a-zA-Z]*) *$/.exec(text);
   const unit = match ? UNITS[match[2].toUpperCase()] : undefined;
   if (!match || unit === undefined) {
     throw new UsageError(
-      `--max-size takes a size such as 1GB, 500MiB or 1000000 (bytes), got "${text}"`,
+      `--max-size takes a size such as 1GB, 500MiB or 1000000 (bytes), got ${quoted(text)}`,
     );
   }
   const bytes = Math.floor(Number(match[1]) * unit);
-  if (bytes < 1) throw new UsageError(`--max-size must be at least 1 byte, got "${text}"`);
+  if (!(bytes >= 1)) {
+    throw new UsageError(`--max-size must be at least 1 byte, got ${quoted(text)}`);
+  }
+  if (!Number.isSafeInteger(bytes)) {
+    throw new UsageError(`--max-size is too large: ${quoted(text)}`);
+  }
   return bytes;
 }
 
-/** Bytes for people: 1.2 MiB. */
+/** A whole number option such as `--max-entries 10`, at least `min`. */
+function parseCount(option: string, text: string, min: number): number {
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new UsageError(
+      `--${option} takes a whole number of at least ${min}, got ${quoted(text)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Bytes for people: 1.2 MiB.
+ *
+ * @param bytes a byte count
+ * @returns such as "512 B", "1.2 KiB", "34 MiB"
+ */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   const units = ["KiB", "MiB", "GiB", "TiB"];
@@ -142,393 +276,514 @@ function formatAge(ms: number): string {
   return `${Math.round(s / 86400)} days`;
 }
 
+/** How long ago `time` was: "3 min ago", or "in 2 s" for a clock ahead of ours. */
+function ago(now: number, time: number): string {
+  return now >= time ? `${formatAge(now - time)} ago` : `in ${formatAge(time - now)}`;
+}
+
 const count = (n: number) => n.toLocaleString("en");
-const plural = (n: number, word: string) => `${count(n)} ${word}${n === 1 ? "" : "s"}`;
-const out = (line: string) => process.stdout.write(line + "\n");
 
+/**
+ * A count with its noun: "1 entry", "2 entries", "0 files".
+ *
+ * @param n the count
+ * @param word the singular noun (its last word makes the plural: entry, file)
+ * @returns the phrase
+ */
+export function plural(n: number, word: string): string {
+  const many = word.endsWith("y") ? `${word.slice(0, -1)}ies` : `${word}s`;
+  return `${count(n)} ${n === 1 ? word : many}`;
+}
+
+/** The options a command takes: boolean flags, or options with a value. */
 interface Command {
-  options: Record<string, { type: "string" | "boolean" }>;
-  positionals: number;
+  positionals: readonly string[];
+  flags: readonly string[];
+  valued: readonly string[];
 }
 
-/** The directory argument, which must exist and be a directory. */
-function checkDirectory(dir: string | undefined): string {
-  if (dir === undefined) throw new UsageError("missing DIR: name the bucket directory");
-  const path = resolve(dir);
-  let isDirectory = false;
-  try {
-    isDirectory = statSync(path).isDirectory();
-  } catch (error) {
-    if ((error as { code?: string }).code === "ENOENT") {
-      throw new UsageError(`no such directory: ${path}`);
+/** Each command's arguments and options. */
+const COMMANDS: Record<string, Command> = {
+  stats: { positionals: ["DIR"], flags: ["json"], valued: [] },
+  ls: { positionals: ["DIR"], flags: ["json"], valued: [] },
+  show: { positionals: ["DIR", "HASH"], flags: ["json"], valued: ["depth", "items"] },
+  verify: { positionals: ["DIR"], flags: ["fix"], valued: [] },
+  prune: { positionals: ["DIR"], flags: [], valued: [] },
+  clear: { positionals: ["DIR"], flags: [], valued: [] },
+  evict: { positionals: ["DIR"], flags: [], valued: ["max-size", "max-entries"] },
+};
+
+interface Parsed {
+  help: boolean;
+  positionals: string[];
+  flags: Set<string>;
+  values: Map<string, string>;
+}
+
+/**
+ * Parses a command's arguments. An option's value is the next argument
+ * whatever it looks like (`--max-entries -3` reads "-3" and then refuses
+ * it), or follows `=`; `--` ends the options.
+ */
+function parseArguments(name: string, command: Command, args: readonly string[]): Parsed {
+  const parsed: Parsed = { help: false, positionals: [], flags: new Set(), values: new Map() };
+  const end = args.indexOf("--");
+  const options = end === -1 ? args : args.slice(0, end);
+  if (options.includes("--help") || options.includes("-h")) return { ...parsed, help: true };
+  const see = `(see "bucketcache ${name} --help")`;
+  for (let i = 0; i < options.length; i++) {
+    const arg = options[i];
+    if (!arg.startsWith("-") || arg === "-") {
+      parsed.positionals.push(arg);
+      continue;
     }
-    throw error;
+    const equals = arg.indexOf("=");
+    const option = arg.startsWith("--") ? arg.slice(2, equals === -1 ? undefined : equals) : "";
+    const inline = equals === -1 ? undefined : arg.slice(equals + 1);
+    const shown = arg.startsWith("--") ? `--${option}` : arg;
+    if (command.flags.includes(option)) {
+      if (inline !== undefined) throw new UsageError(`${shown} takes no value, got ${quoted(arg)}`);
+      if (parsed.flags.has(option)) throw new UsageError(`${shown} is given twice`);
+      parsed.flags.add(option);
+    } else if (command.valued.includes(option)) {
+      const value = inline ?? options[++i];
+      if (value === undefined) throw new UsageError(`${shown} needs a value ${see}`);
+      if (parsed.values.has(option)) throw new UsageError(`${shown} is given twice`);
+      parsed.values.set(option, value);
+    } else {
+      throw new UsageError(`unknown option '${shown}' for ${name} ${see}`);
+    }
   }
-  if (!isDirectory) throw new UsageError(`not a directory: ${path}`);
-  return path;
+  if (end !== -1) parsed.positionals.push(...args.slice(end + 1));
+  if (parsed.positionals.length > command.positionals.length) {
+    throw new UsageError(
+      `too many arguments for ${name}: ${
+        parsed.positionals.slice(command.positionals.length).map(quoted).join(" ")
+      } ${see}`,
+    );
+  }
+  return parsed;
 }
 
-async function stats(dir: string, fs: FileSystem, json: boolean): Promise<number> {
-  const progress = progressBar("stats");
+/** What a command needs: where to read, and where to write. */
+interface Context {
+  fs: FileSystem;
+  dir: string;
+  out: (line: string) => void;
+  output: CliOutput;
+  progress: boolean;
+}
+
+async function stats(ctx: Context, json: boolean): Promise<number> {
+  const progress = progressBar("stats", ctx.progress);
   const now = Date.now();
-  const byBackend: Record<string, { entries: number; bytes: number }> = {};
-  let entries = 0;
-  let bytes = 0;
-  let expired = 0;
-  let unreadable = 0;
-  let oldest = Infinity;
-  let newest = -Infinity;
-  let flat = 0;
-  for await (const entry of entryFiles(fs, dir, (done, total) => progress.update(done, total))) {
-    const stat = await fs.stat(entry.path);
-    const prefix = await fs.readPrefix(entry.path, HEADER_SIZE);
-    if (stat === null || prefix === null) continue;
-    entries++;
-    bytes += stat.size;
-    if (!entry.path.endsWith(`${entry.hash.slice(0, 2)}/${entry.name}`)) flat++;
-    const slot = byBackend[entry.extension] ??= { entries: 0, bytes: 0 };
-    slot.entries++;
-    slot.bytes += stat.size;
-    oldest = Math.min(oldest, stat.mtimeMs);
-    newest = Math.max(newest, stat.mtimeMs);
-    const header = parseHeader(prefix);
-    if (typeof header === "string") unreadable++;
-    else if (header.expiresAt !== null && header.expiresAt < now) expired++;
-  }
+  const summary = await summarize(ctx.fs, ctx.dir, now, (d, t) => progress.update(d, t));
   progress.done();
-  const layout = (await fs.readPrefix(`${dir}/${LAYOUT_FILE}`, 1)) !== null
-    ? 2
-    : flat > 0
-    ? 1
-    : entries === 0
-    ? "none yet"
-    : 2;
-  const usageText = await fs.readPrefix(`${dir}/${USAGE_FILE}`, 128);
-  const estimate = usageText && /usage 1: (\d+) (\d+)/.exec(new TextDecoder().decode(usageText));
-  const result = {
-    directory: dir,
-    layout,
-    entries,
-    bytes,
-    backends: byBackend,
-    expired,
-    unreadable,
-    lastUsed: entries === 0 ? null : {
-      oldest: new Date(oldest).toISOString(),
-      newest: new Date(newest).toISOString(),
-    },
-    budgetEstimate: estimate ? { entries: Number(estimate[1]), bytes: Number(estimate[2]) } : null,
-  };
   if (json) {
-    out(JSON.stringify(result, null, 2));
+    const { modified, budgetEstimate, ...counts } = summary;
+    const times = modified && {
+      oldest: new Date(modified.oldestMs).toISOString(),
+      newest: new Date(modified.newestMs).toISOString(),
+    };
+    ctx.out(
+      JSON.stringify({ directory: ctx.dir, ...counts, modified: times, budgetEstimate }, null, 2),
+    );
     return EXIT.ok;
   }
-  const backends = Object.entries(byBackend).map(([ext, s]) => `${ext} ${count(s.entries)}`);
-  out(`directory  ${dir}`);
-  out(
-    `layout     ${layout}${layout === 1 ? " (flat; prune moves entries into shards)" : ""}`,
+  const { backends, expired, expiredPrunable, damaged, temporary } = summary;
+  const byBackend = Object.entries(backends).map(([ext, s]) => `${ext} ${count(s.entries)}`);
+  const them = (n: number) => n === 1 ? "it" : "them";
+  ctx.out(`directory  ${ctx.dir}`);
+  ctx.out(
+    `layout     ${summary.layout}${
+      summary.layout === 1 ? " (flat; prune moves entries into shards)" : ""
+    }`,
   );
-  out(`entries    ${count(entries)}${backends.length ? ` (${backends.join(", ")})` : ""}`);
-  out(`bytes      ${formatBytes(bytes)} (${count(bytes)})`);
-  out(`expired    ${count(expired)}${expired ? " (prune removes them)" : ""}`);
-  out(`unreadable ${count(unreadable)}${unreadable ? " (verify --fix removes them)" : ""}`);
-  if (entries > 0) {
-    out(`last used  oldest ${formatAge(now - oldest)} ago, newest ${formatAge(now - newest)} ago`);
+  ctx.out(
+    `entries    ${count(summary.entries)}${byBackend.length ? ` (${byBackend.join(", ")})` : ""}`,
+  );
+  ctx.out(`bytes      ${formatBytes(summary.bytes)} (${count(summary.bytes)})`);
+  ctx.out(
+    `expired    ${count(expired)}${
+      expired === 0
+        ? ""
+        : expiredPrunable === expired
+        ? ` (prune removes ${them(expired)})`
+        : ` (${count(expiredPrunable)} over a minute past expiry, which prune removes now)`
+    }`,
+  );
+  ctx.out(
+    `damaged    ${count(damaged)}${
+      damaged ? ` (prune or verify --fix removes ${them(damaged)})` : ""
+    }`,
+  );
+  ctx.out(
+    `temporary  ${count(temporary.files)}${
+      temporary.orphaned
+        ? ` (${count(temporary.orphaned)} over 15 min old, orphaned: prune removes ${
+          them(temporary.orphaned)
+        })`
+        : ""
+    }`,
+  );
+  if (summary.modified !== null) {
+    ctx.out(
+      `modified   oldest ${ago(now, summary.modified.oldestMs)}, newest ${
+        ago(now, summary.modified.newestMs)
+      } (written, or used under a budget)`,
+    );
   }
-  if (result.budgetEstimate) {
-    out(
-      `budget     estimate ${count(result.budgetEstimate.entries)} entries, ${
-        formatBytes(result.budgetEstimate.bytes)
+  if (summary.budgetEstimate !== null) {
+    ctx.out(
+      `budget     estimate ${plural(summary.budgetEstimate.entries, "entry")}, ${
+        formatBytes(summary.budgetEstimate.bytes)
       }`,
     );
   }
   return EXIT.ok;
 }
 
-async function ls(dir: string, fs: FileSystem, json: boolean): Promise<number> {
+async function ls(ctx: Context, json: boolean): Promise<number> {
   const now = Date.now();
   let first = true;
-  if (json) process.stdout.write("[");
-  for await (const entry of entryFiles(fs, dir)) {
-    const stat = await fs.stat(entry.path);
-    const prefix = await fs.readPrefix(entry.path, HEADER_SIZE);
-    if (stat === null || prefix === null) continue;
-    const header = parseHeader(prefix);
-    const expires = typeof header === "string" ? undefined : header.expiresAt;
-    const row = {
-      hash: entry.hash,
-      backend: entry.extension,
-      size: stat.size,
-      lastUsed: new Date(stat.mtimeMs).toISOString(),
-      expires: expires === undefined || expires === null ? null : new Date(expires).toISOString(),
-      expired: expires !== undefined && expires !== null && expires < now,
-      ...(typeof header === "string" ? { unreadable: header } : {}),
-    };
+  if (json) ctx.output.stdout("[");
+  for await (const entry of listEntries(ctx.fs, ctx.dir)) {
+    const expires = entry.expiresAt;
+    const expired = expires !== null && now > expires;
     if (json) {
-      process.stdout.write(`${first ? "" : ","}\n  ${JSON.stringify(row)}`);
+      const row = {
+        hash: entry.hash,
+        backend: entry.backend,
+        path: entry.path,
+        size: entry.size,
+        modified: new Date(entry.modifiedMs).toISOString(),
+        expires: expires === null ? null : new Date(expires).toISOString(),
+        expired,
+        ...(entry.damaged === undefined ? {} : { damaged: entry.damaged }),
+      };
+      ctx.output.stdout(`${first ? "" : ","}\n  ${JSON.stringify(row)}`);
     } else {
-      const expiry = typeof header === "string"
-        ? "unreadable header"
+      const expiry = entry.damaged !== undefined
+        ? `damaged: ${entry.damaged}`
         : expires === null
         ? "never expires"
-        : row.expired
-        ? `expired ${formatAge(now - expires!)} ago`
-        : `expires in ${formatAge(expires! - now)}`;
-      out(
-        `${entry.hash}  ${entry.extension.padEnd(7)}  ${formatBytes(stat.size).padStart(9)}  ` +
-          `used ${formatAge(now - stat.mtimeMs)} ago  ${expiry}`,
+        : expired
+        ? `expired ${formatAge(now - expires)} ago`
+        : `expires in ${formatAge(expires - now)}`;
+      ctx.out(
+        `${entry.hash}  ${entry.backend.padEnd(7)}  ${formatBytes(entry.size).padStart(9)}  ` +
+          `modified ${ago(now, entry.modifiedMs)}  ${expiry}`,
       );
     }
     first = false;
   }
-  if (json) process.stdout.write(first ? "]\n" : "\n]\n");
+  if (json) ctx.output.stdout(first ? "]\n" : "\n]\n");
   return EXIT.ok;
 }
 
-async function show(dir: string, fs: FileSystem, prefix: string, json: boolean): Promise<number> {
-  if (!/^[0-9a-f]{4,64}$/.test(prefix)) {
+/** What `show` was asked: checked before anything is read. */
+interface ShowRequest {
+  hash: string;
+  json: boolean;
+  limits: typeof TEXT_LIMITS;
+}
+
+function showRequest(parsed: Parsed): ShowRequest {
+  const hash = parsed.positionals[1];
+  if (hash === undefined) throw new UsageError('missing HASH: "bucketcache ls DIR" lists them');
+  if (!/^[0-9a-f]{4,64}$/.test(hash)) {
     throw new UsageError(
-      `HASH must be 4 to 64 lowercase hex digits (as "ls" prints them), got "${prefix}"`,
+      `HASH must be 4 to 64 lowercase hex digits (as "ls" prints them), got ${quoted(hash)}`,
     );
   }
-  const matches = [];
-  for await (const entry of entryFiles(fs, dir)) {
-    if (entry.hash.startsWith(prefix)) matches.push(entry);
+  const json = parsed.flags.has("json");
+  const depthText = parsed.values.get("depth");
+  const itemsText = parsed.values.get("items");
+  if (json && (depthText !== undefined || itemsText !== undefined)) {
+    throw new UsageError("--json prints the whole value: leave out --depth and --items");
   }
-  if (matches.length === 0) throw new FoundProblem(`no entry's hash starts with ${prefix}`);
-  if (matches.length > 1) {
+  const limits = {
+    ...TEXT_LIMITS,
+    depth: depthText === undefined ? TEXT_LIMITS.depth : parseCount("depth", depthText, 0),
+    items: itemsText === undefined ? TEXT_LIMITS.items : parseCount("items", itemsText, 1),
+  };
+  return { hash, json, limits };
+}
+
+async function show(ctx: Context, { hash, json, limits }: ShowRequest): Promise<number> {
+  const lookup = await findEntry(ctx.fs, ctx.dir, hash);
+  if (lookup.found === "none") throw new FoundProblem(`no entry's hash starts with ${hash}`);
+  if (lookup.found === "many") {
     throw new UsageError(
-      `${matches.length} entries' hashes start with ${prefix}: give more digits`,
+      `${count(lookup.count)} entries' hashes start with ${hash}: give more digits`,
     );
   }
-  const [entry] = matches;
-  const Backend = BUILT_IN_BACKENDS[entry.extension];
-  if (Backend === undefined) {
+  const { entry } = lookup;
+  const judged = await readEntry(ctx.fs, entry);
+  if (!judged.ok) {
     throw new FoundProblem(
-      `cannot decode ${entry.name}: .${entry.extension} is not a built-in backend's file`,
+      judged.problem === "damaged"
+        ? `${entry.path} is damaged: ${judged.reason}`
+        : `${entry.path}: ${judged.reason}`,
     );
   }
-  const file = await fs.readFile(entry.path);
-  if (file === null) throw new FoundProblem(`${entry.name} was removed meanwhile`);
-  const header = parseHeader(file);
-  if (typeof header === "string") throw new FoundProblem(`${entry.name} is damaged: ${header}`);
-  const payload = checkPayload(entry.name, file, header);
-  if (typeof payload === "string") throw new FoundProblem(`${entry.name} is damaged: ${payload}`);
-  const { value } = new Backend().load(payload);
-  if (json) {
-    let text: string | undefined;
-    try {
-      text = JSON.stringify(value, null, 2);
-    } catch (error) {
+  let text: string;
+  try {
+    text = json
+      ? renderJson(judged.value, Math.max(8 * 1024 ** 2, 32 * judged.file.length))
+      : renderText(judged.value, limits);
+  } catch (error) {
+    if (error instanceof JsonRefusal) {
+      throw new FoundProblem(`${error.message}; leave out --json for the text rendering`);
+    }
+    if (isStackOverflow(error)) {
       throw new FoundProblem(
-        `the value cannot be printed as JSON (${(error as Error).message}); leave out --json`,
+        json
+          ? "the value is nested too deeply to print as JSON; leave out --json"
+          : `the value is nested too deeply to print at --depth ${limits.depth}; give a smaller one`,
       );
     }
-    if (text === undefined) {
-      throw new FoundProblem("the value cannot be printed as JSON; leave out --json");
-    }
-    out(text);
-  } else {
-    out(inspect(value, { depth: 8, colors: process.stdout.isTTY === true }));
+    throw error;
   }
+  ctx.out(text);
   return EXIT.ok;
 }
 
-async function prune(dir: string, fs: FileSystem): Promise<number> {
-  const progress = progressBar("prune");
-  let num = 0;
-  let size = 0;
-  const backends = Object.values(BUILT_IN_BACKENDS);
-  for (const [i, backend] of backends.entries()) {
-    const bucket = new Bucket(dir, { backend, fs, memory: false });
-    const result = await bucket.pruneDirectory({
-      onProgress: (p) =>
-        progress.update(
-          i * p.of + p.directories,
-          backends.length * p.of,
-          `${count(p.files)} files`,
-        ),
-    });
-    num += result.num;
-    size += result.size;
-  }
-  progress.done();
-  out(`removed ${plural(num, "file")} (${formatBytes(size)})`);
-  return EXIT.ok;
-}
-
-async function verify(dir: string, fs: FileSystem, fix: boolean): Promise<number> {
-  const progress = progressBar("verify");
-  let checked = 0;
-  let damaged = 0;
-  let removed = 0;
-  for await (const entry of entryFiles(fs, dir, (d, t) => progress.update(d, t))) {
-    const file = await fs.readFile(entry.path);
-    if (file === null) continue;
-    checked++;
-    let reason: string | undefined;
-    const header = parseHeader(file);
-    if (typeof header === "string") reason = header;
-    else {
-      const payload = checkPayload(entry.name, file, header);
-      if (typeof payload === "string") reason = payload;
-      else if (BUILT_IN_BACKENDS[entry.extension]) {
-        try {
-          new BUILT_IN_BACKENDS[entry.extension]().load(payload);
-        } catch (error) {
-          reason = `the ${entry.extension} backend cannot load it: ${(error as Error).message}`;
-        }
-      }
-    }
-    if (reason === undefined) continue;
-    damaged++;
+async function verify(ctx: Context, fix: boolean): Promise<number> {
+  const progress = progressBar("verify", ctx.progress);
+  const steps = verifyBucket(ctx.fs, ctx.dir, {
+    fix,
+    onDirectory: (d, t) => progress.update(d, t),
+  });
+  let step = await steps.next();
+  for (; !step.done; step = await steps.next()) {
+    const damaged = step.value;
     progress.done();
-    if (fix && await fs.remove(entry.path)) removed++;
-    out(`${fix ? "removed" : "damaged"} ${entry.path}: ${reason}`);
+    const what = !fix
+      ? "damaged"
+      : damaged.removed
+      ? "removed"
+      : "left (changed since it was read)";
+    ctx.out(`${what} ${damaged.path}: ${damaged.reason}`);
   }
   progress.done();
-  out(
-    `checked ${count(checked)} files: ${count(damaged)} damaged${
+  const { checked, damaged, removed } = step.value;
+  ctx.out(
+    `checked ${plural(checked, "entry")}: ${count(damaged)} damaged${
       fix ? `, ${count(removed)} removed` : damaged ? " (run with --fix to remove them)" : ""
     }`,
   );
   return damaged > removed ? EXIT.found : EXIT.ok;
 }
 
-async function clear(dir: string, fs: FileSystem): Promise<number> {
-  const progress = progressBar("clear");
-  let removed = 0;
-  let bytes = 0;
-  for await (const entry of entryFiles(fs, dir, (d, t) => progress.update(d, t))) {
-    const stat = await fs.stat(entry.path);
-    if (await fs.remove(entry.path)) {
-      removed++;
-      bytes += stat?.size ?? 0;
-    }
-  }
-  await fs.remove(`${dir}/${USAGE_FILE}`);
+async function prune(ctx: Context): Promise<number> {
+  const progress = progressBar("prune", ctx.progress);
+  const result = await pruneBucket(
+    ctx.fs,
+    ctx.dir,
+    (done, total, files) => progress.update(done, total, plural(files, "file")),
+  );
   progress.done();
-  out(`removed ${plural(removed, "entry").replace("entrys", "entries")} (${formatBytes(bytes)})`);
+  ctx.out(`removed ${plural(result.num, "file")} (${formatBytes(result.size)})`);
   return EXIT.ok;
 }
 
-async function evict(dir: string, fs: FileSystem, values: Record<string, unknown>) {
-  const maxSize = values["max-size"] === undefined
-    ? undefined
-    : parseSize(String(values["max-size"]));
-  let maxEntries: number | undefined;
-  if (values["max-entries"] !== undefined) {
-    maxEntries = Number(values["max-entries"]);
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-      throw new UsageError(
-        `--max-entries takes a whole number ≥ 1, got "${values["max-entries"]}"`,
-      );
-    }
-  }
-  if (maxSize === undefined && maxEntries === undefined) {
+async function clear(ctx: Context): Promise<number> {
+  const progress = progressBar("clear", ctx.progress);
+  const result = await clearBucket(ctx.fs, ctx.dir, (d, t) => progress.update(d, t));
+  progress.done();
+  const parts = [plural(result.entries, "entry")];
+  if (result.temporary > 0) parts.push(plural(result.temporary, "temporary file"));
+  if (result.usageFile) parts.push("the usage file");
+  const list = parts.length === 1
+    ? parts[0]
+    : `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
+  ctx.out(
+    `removed ${list} (${formatBytes(result.bytes)})${
+      result.changed > 0
+        ? `; left ${plural(result.changed, "file")} changed since ${
+          result.changed === 1 ? "it was" : "they were"
+        } read`
+        : ""
+    }`,
+  );
+  return EXIT.ok;
+}
+
+/** The budget `evict` was given: checked before anything is read. */
+function evictLimits(parsed: Parsed): { maxSize?: number; maxEntries?: number } {
+  const sizeText = parsed.values.get("max-size");
+  const entriesText = parsed.values.get("max-entries");
+  if (sizeText === undefined && entriesText === undefined) {
     throw new UsageError("evict needs --max-size SIZE or --max-entries N (or both)");
   }
-  const result = await new Bucket(dir, { fs, memory: false }).evict({ maxSize, maxEntries });
-  out(
-    `evicted ${count(result.evicted)} least recently used and ${
-      count(result.expired)
-    } expired entries (${formatBytes(result.bytes)}); ${count(result.usage.entries)} entries, ${
+  return {
+    maxSize: sizeText === undefined ? undefined : parseSize(sizeText),
+    maxEntries: entriesText === undefined ? undefined : parseCount("max-entries", entriesText, 1),
+  };
+}
+
+async function evict(
+  ctx: Context,
+  limits: { maxSize?: number; maxEntries?: number },
+): Promise<number> {
+  const result = await evictBucket(ctx.fs, ctx.dir, limits);
+  ctx.out(
+    `evicted ${plural(result.evicted, "least recently used entry")} and ${
+      plural(result.expired, "expired entry")
+    } (${formatBytes(result.bytes)}); ${plural(result.usage.entries, "entry")}, ${
       formatBytes(result.usage.bytes)
     } left`,
   );
   return EXIT.ok;
 }
 
-/** Each command's options and how many positional arguments it takes. */
-const COMMANDS: Record<string, Command> = {
-  stats: { options: { json: { type: "boolean" } }, positionals: 1 },
-  ls: { options: { json: { type: "boolean" } }, positionals: 1 },
-  show: { options: { json: { type: "boolean" } }, positionals: 2 },
-  prune: { options: {}, positionals: 1 },
-  verify: { options: { fix: { type: "boolean" } }, positionals: 1 },
-  clear: { options: {}, positionals: 1 },
-  evict: {
-    options: { "max-size": { type: "string" }, "max-entries": { type: "string" } },
-    positionals: 1,
+/** The directory argument, which must be a directory (checked through the adapter). */
+async function checkDirectory(fs: FileSystem, dir: string): Promise<string> {
+  const path = resolve(dir);
+  const state = await directoryState(fs, path);
+  if (state === "missing") throw new UsageError(`no such directory: ${path}`);
+  if (state === "file") throw new UsageError(`not a directory: ${path}`);
+  return path;
+}
+
+/** An error's message on one line. */
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s*\n\s*/g, " ").trim() || String(error);
+}
+
+/** Standard output was closed by its reader (`bucketcache ls DIR | head`): stop quietly. */
+class OutputClosed extends Error {}
+
+const isBrokenPipe = (error: unknown) =>
+  (error as { code?: unknown })?.code === "EPIPE" || (error as Error)?.name === "BrokenPipe";
+
+let stdoutClosed = false;
+let stdoutWatched = false;
+
+const processOutput: CliOutput = {
+  stdout(text) {
+    if (!stdoutWatched) {
+      stdoutWatched = true;
+      // Node reports a closed pipe after the write, as an event.
+      process.stdout.on?.("error", (error: unknown) => {
+        if (!isBrokenPipe(error)) throw error;
+        stdoutClosed = true;
+      });
+    }
+    if (stdoutClosed) throw new OutputClosed();
+    try {
+      process.stdout.write(text);
+    } catch (error) {
+      if (!isBrokenPipe(error)) throw error;
+      stdoutClosed = true;
+      throw new OutputClosed();
+    }
   },
+  stderr: (text) => void process.stderr.write(text),
 };
 
 /**
  * Runs the tool with command-line arguments (without the program name) and
- * returns the exit code. Messages go to standard output; errors, one line
+ * returns the exit code. Results go to standard output; errors, one line
  * each, to standard error.
  *
  * @param args the arguments, such as `["stats", "./cache"]`
  * @param fs the storage adapter (default: the runtime's)
+ * @param output where to write (default: the process's standard output and error)
  * @returns the exit code, one of {@linkcode EXIT}
- * @example
+ * @example Through any adapter, collecting the output
  * ```ts
  * import { EXIT, main } from "@bucketcache/bucketcache/cli";
+ * import { Bucket, MemoryFileSystem } from "@bucketcache/bucketcache";
  * import assert from "node:assert/strict";
- * import { mkdtemp, rm } from "node:fs/promises";
- * import { tmpdir } from "node:os";
- * import { join } from "node:path";
- * const dir = await mkdtemp(join(tmpdir(), "bc-"));
- * assert.equal(await main(["verify", dir]), EXIT.ok); // prints "checked 0 files: 0 damaged"
- * assert.equal(await main(["frobnicate", dir]), EXIT.usage);
- * await rm(dir, { recursive: true });
+ * const fs = new MemoryFileSystem();
+ * await new Bucket("/cache", { fs }).set("a", 1);
+ * let printed = "";
+ * const output = { stdout: (text: string) => void (printed += text), stderr: () => {} };
+ * assert.equal(await main(["verify", "/cache"], fs, output), EXIT.ok);
+ * assert.equal(printed, "checked 1 entry: 0 damaged\n");
+ * assert.equal(await main(["frobnicate", "/cache"], fs, output), EXIT.usage);
  * ```
  */
-export async function main(args: string[], fs: FileSystem = defaultFileSystem()): Promise<number> {
+export async function main(
+  args: string[],
+  fs: FileSystem = defaultFileSystem(),
+  output: CliOutput = processOutput,
+): Promise<number> {
   const [name, ...rest] = args;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    out(HELP.main);
-    return name === undefined ? EXIT.usage : EXIT.ok;
-  }
+  const out = (line: string) => output.stdout(`${line}\n`);
   try {
-    const command = COMMANDS[name];
+    if (name === "--help" || name === "-h" || name === "help") {
+      const topic = name === "help" && rest[0] !== undefined ? rest[0] : "main";
+      if (HELP[topic] === undefined) {
+        throw new UsageError(
+          `no help on "${topic}": the commands are ${Object.keys(COMMANDS).join(", ")}`,
+        );
+      }
+      out(HELP[topic]);
+      return EXIT.ok;
+    }
+    if (name === undefined) {
+      throw new UsageError(
+        `missing command: use ${Object.keys(COMMANDS).join(", ")} (see "bucketcache --help")`,
+      );
+    }
+    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (command === undefined) {
-      throw new UsageError(`unknown command "${name}": use ${Object.keys(COMMANDS).join(", ")}`);
+      throw new UsageError(
+        `unknown command ${quoted(name)}: use ${
+          Object.keys(COMMANDS).join(", ")
+        } (see "bucketcache --help")`,
+      );
     }
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: rest,
-        options: { ...command.options, help: { type: "boolean", short: "h" } },
-        allowPositionals: true,
-        strict: true,
-      });
-    } catch (error) {
-      const reason = (error as Error).message.split(". ")[0].replace(/^\w/, (c) => c.toLowerCase());
-      throw new UsageError(`${reason} for ${name} (see "bucketcache ${name} --help")`);
-    }
-    if (parsed.values.help) {
+    const parsed = parseArguments(name, command, rest);
+    if (parsed.help) {
       out(HELP[name]);
       return EXIT.ok;
     }
-    const { positionals } = parsed;
-    const values = parsed.values as Record<string, string | boolean | undefined>;
-    if (positionals.length > command.positionals) {
-      throw new UsageError(
-        `too many arguments for ${name}: ${positionals.slice(command.positionals).join(" ")}`,
-      );
+    // Every argument is checked before anything is read.
+    if (parsed.positionals[0] === undefined) {
+      throw new UsageError("missing DIR: name the bucket directory");
     }
-    const dir = checkDirectory(positionals[0]);
+    let run: (ctx: Context) => Promise<number>;
     switch (name) {
       case "stats":
-        return await stats(dir, fs, values.json === true);
+        run = (ctx) => stats(ctx, parsed.flags.has("json"));
+        break;
       case "ls":
-        return await ls(dir, fs, values.json === true);
-      case "show":
-        if (positionals[1] === undefined) throw new UsageError('missing HASH: see "ls"');
-        return await show(dir, fs, positionals[1], values.json === true);
+        run = (ctx) => ls(ctx, parsed.flags.has("json"));
+        break;
+      case "show": {
+        const request = showRequest(parsed);
+        run = (ctx) => show(ctx, request);
+        break;
+      }
       case "verify":
-        return await verify(dir, fs, values.fix === true);
+        run = (ctx) => verify(ctx, parsed.flags.has("fix"));
+        break;
       case "prune":
-        return await prune(dir, fs);
+        run = prune;
+        break;
       case "clear":
-        return await clear(dir, fs);
-      default:
-        return await evict(dir, fs, values);
+        run = clear;
+        break;
+      default: {
+        const limits = evictLimits(parsed);
+        run = (ctx) => evict(ctx, limits);
+      }
     }
+    return await run({
+      fs,
+      dir: await checkDirectory(fs, parsed.positionals[0]),
+      out,
+      output,
+      progress: output.progress ?? (output === processOutput && process.stderr.isTTY === true),
+    });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`bucketcache: ${message}\n`);
+    if (error instanceof OutputClosed) return EXIT.ok;
+    output.stderr(`bucketcache: ${oneLine(error)}\n`);
     if (error instanceof UsageError) return EXIT.usage;
     if (error instanceof FoundProblem) return EXIT.found;
     return EXIT.failed;

@@ -18,6 +18,12 @@ import * as zlib from "node:zlib";
 
 /** The format version this library writes and reads. */
 export const FORMAT_VERSION = 1;
+/**
+ * The latest expiry a header holds: the last instant a JavaScript `Date`
+ * represents (8.64e15 ms, in the year 275760). A lifetime reaching past it is
+ * a `RangeError` at `set`.
+ */
+export const MAX_EXPIRES_AT = 8.64e15;
 /** Bytes in the header line, newline included. */
 export const HEADER_SIZE = 55;
 const MAGIC = "bucketcache/";
@@ -71,6 +77,25 @@ export function entryChecksum(fileName: string, payload: Uint8Array): number {
   return crc32(payload, crc32(encoder.encode(fileName)));
 }
 
+/**
+ * Why a file's first bytes are not a readable entry header. `damaged` is
+ * `true` only for a file of this library that is broken (the magic is there,
+ * the rest is not right): such a file may be removed. A foreign file, an
+ * empty file or an entry of a newer format version is `damaged: false`: it
+ * reads as missing and is left alone.
+ */
+export interface HeaderProblem {
+  /** Whether the file is one of ours and broken. */
+  readonly damaged: boolean;
+  /** What is wrong, for logs and the command-line tool. */
+  readonly reason: string;
+}
+
+/** Whether `parseHeader` found a problem rather than a header. */
+export function isProblem(header: EntryHeader | HeaderProblem): header is HeaderProblem {
+  return "reason" in header;
+}
+
 /** Frames a payload in a header: the complete bytes of an entry file. */
 export function encodeEntryFile(
   fileName: string,
@@ -78,6 +103,11 @@ export function encodeEntryFile(
   expiresAt: number | null,
   own: boolean,
 ): Uint8Array {
+  if (expiresAt !== null && !(expiresAt <= MAX_EXPIRES_AT)) {
+    throw new RangeError(
+      `An entry's expiry must be at most ${MAX_EXPIRES_AT} ms, got ${expiresAt}`,
+    );
+  }
   const expiry = expiresAt === null
     ? NO_EXPIRY
     : Math.ceil(expiresAt).toString(16).padStart(16, "0");
@@ -93,23 +123,33 @@ export function encodeEntryFile(
 const HEX = /^[0-9a-f]+$/;
 
 /**
- * Reads a header. Returns why it is not one of ours (a foreign file, another
- * format version, a truncated header) as a string.
+ * Reads a header from a file's first bytes (at least `HEADER_SIZE` of them
+ * when the file has that many). Returns a {@linkcode HeaderProblem} for a
+ * file that is not a readable entry.
  */
-export function parseHeader(bytes: Uint8Array): EntryHeader | string {
+export function parseHeader(bytes: Uint8Array): EntryHeader | HeaderProblem {
+  const magicSeen = Math.min(bytes.length, MAGIC.length);
+  let magic = magicSeen > 0;
+  for (let i = 0; i < magicSeen; i++) if (bytes[i] !== MAGIC.charCodeAt(i)) magic = false;
+  if (!magic) return { damaged: false, reason: "not a bucketcache entry file" };
   if (bytes.length < HEADER_SIZE) {
-    return `truncated header (${bytes.length} of ${HEADER_SIZE} bytes)`;
+    return { damaged: true, reason: `truncated header (${bytes.length} of ${HEADER_SIZE} bytes)` };
   }
   // One call, not 55 concatenations (which cost ~30 µs per header in Bun).
   const text = String.fromCharCode.apply(
     null,
     bytes.subarray(0, HEADER_SIZE) as unknown as number[],
   );
-  if (!text.startsWith(MAGIC)) return "not a bucketcache entry file";
   if (text[12] !== String(FORMAT_VERSION) || text[13] !== " ") {
-    return `entry format version ${
-      text.slice(12, text.indexOf(" ", 12))
-    } (this library reads version ${FORMAT_VERSION})`;
+    const version = text.slice(12, text.indexOf(" ", 12));
+    // A newer library's entry: not ours to judge.
+    if (/^[0-9]+$/.test(version) && Number(version) > FORMAT_VERSION) {
+      return {
+        damaged: false,
+        reason: `entry format version ${version} (this library reads version ${FORMAT_VERSION})`,
+      };
+    }
+    return { damaged: true, reason: `damaged header (format version "${version}")` };
   }
   const flag = text[14];
   const expiry = text.slice(16, 32);
@@ -120,11 +160,15 @@ export function parseHeader(bytes: Uint8Array): EntryHeader | string {
     text[54] !== "\n" || (expiry !== NO_EXPIRY && !HEX.test(expiry)) || !HEX.test(length) ||
     !HEX.test(crc)
   ) {
-    return "damaged header";
+    return { damaged: true, reason: "damaged header" };
+  }
+  const expiresAt = expiry === NO_EXPIRY ? null : parseInt(expiry, 16);
+  if (expiresAt !== null && expiresAt > MAX_EXPIRES_AT) {
+    return { damaged: true, reason: "damaged header (expiry past the year 275760)" };
   }
   return {
     own: flag === "o",
-    expiresAt: expiry === NO_EXPIRY ? null : parseInt(expiry, 16),
+    expiresAt,
     length: parseInt(length, 16),
     crc: parseInt(crc, 16),
   };

@@ -1,20 +1,24 @@
-// The shards of a bucket directory (layout 2) and the one walk over them:
-// every entry file, of every backend, in the directory itself (layout 1)
-// and in each shard, one name at a time. Budgets, usage() and the
-// command-line tool walk this way; pruning walks the same directories with
-// temporary files included.
+// The one walk over a bucket directory: every file the library owns, found
+// by one recursive listing (a single SCAN on Redis), judged by name and place
+// (layout.ts) and, for entries, by header (entry.ts). Foreign files, files
+// behind symlinks (adapters never list those) and entries of unknown
+// backends are passed over: nothing else in the library counts, touches or
+// removes a file that this walk did not yield.
 
 import { join } from "node:path";
-import type { FileSystem } from "./fs/types.ts";
+import type { FileStat, FileSystem } from "../fs/types.ts";
+import {
+  type EntryHeader,
+  HEADER_SIZE,
+  type HeaderProblem,
+  isProblem,
+  parseHeader,
+} from "./entry.ts";
+import { placeName } from "./layout.ts";
 
-/** The 256 shard directory names, "00" to "ff". */
-export const SHARDS: readonly string[] = Array.from(
-  { length: 256 },
-  (_, i) => i.toString(16).padStart(2, "0"),
-);
-
-/** An entry file found in a directory. */
-export interface FoundEntry {
+/** An entry file of the library, found by {@linkcode walkBucket}. */
+export interface WalkedEntry {
+  kind: "entry";
   /** Full path. */
   path: string;
   /** File name: hash and extension. */
@@ -23,29 +27,75 @@ export interface FoundEntry {
   hash: string;
   /** The extension, which names the backend. */
   extension: string;
+  /** Whether it lies in the directory itself (layout 1) rather than in its shard. */
+  legacy: boolean;
+  /** Its first bytes as read (up to a header's length): what a removal compares. */
+  prefix: Uint8Array;
+  /** Its header, or (for a file of ours that is broken) what is wrong with it. */
+  header: EntryHeader | HeaderProblem;
+  /** Size and modification time when it was read. */
+  stat: FileStat;
 }
 
-const ENTRY = /^([0-9a-f]{64})\.([A-Za-z0-9_-]{1,16})$/;
+/** A temporary file of an atomic write, found by {@linkcode walkBucket}. */
+export interface WalkedTemporary {
+  kind: "temporary";
+  /** Full path. */
+  path: string;
+  /** Its name. */
+  name: string;
+  /** Size and modification time. */
+  stat: FileStat;
+}
+
+/** Options of {@linkcode walkBucket}. */
+export interface WalkOptions {
+  /** The backends (by file extension) whose entries count as the library's. */
+  extensions: ReadonlySet<string>;
+  /** Also yield temporary files of atomic writes aimed at the library's files. */
+  temporary?: boolean;
+  /** Called after each directory: the directory itself, then each shard met. */
+  onDirectory?: (done: number, total: number) => void;
+}
+
+/** Directories in a bucket: itself and 256 shards. */
+export const DIRECTORY_COUNT = 257;
 
 /**
- * Streams the entry files under `dir`: those of layout 1 in the directory
- * itself, then each shard. `onDirectory` is told after each directory
- * (1 + 256 in all), for progress.
+ * Streams the library's files under `root`: entries of the given backends
+ * whose header is the library's (damaged ones included, as such), and with
+ * `temporary` the temporary files of writes aimed at them.
  */
-export async function* entryFiles(
+export async function* walkBucket(
   fs: FileSystem,
-  dir: string,
-  onDirectory?: (done: number, total: number) => void,
-): AsyncGenerator<FoundEntry> {
-  const directories = ["", ...SHARDS];
-  for (const [i, shard] of directories.entries()) {
-    const path = join(dir, shard);
-    for await (const name of fs.list(path)) {
-      const match = ENTRY.exec(name);
-      if (match !== null) {
-        yield { path: join(path, name), name, hash: match[1], extension: match[2] };
+  root: string,
+  options: WalkOptions,
+): AsyncGenerator<WalkedEntry | WalkedTemporary> {
+  const shardsSeen = new Set<string>();
+  for await (const relative of fs.list(root, { recursive: true, includeTemporary: true })) {
+    const placed = placeName(relative, options.extensions);
+    if (placed.kind === "other") continue;
+    if (options.onDirectory !== undefined && relative[2] === "/") {
+      const shard = relative.slice(0, 2);
+      if (!shardsSeen.has(shard)) {
+        shardsSeen.add(shard);
+        options.onDirectory(shardsSeen.size, DIRECTORY_COUNT);
       }
     }
-    onDirectory?.(i + 1, directories.length);
+    const path = join(root, relative);
+    if (placed.kind === "temporary") {
+      if (!options.temporary) continue;
+      const stat = await fs.stat(path);
+      if (stat !== null) yield { kind: "temporary", path, name: placed.name, stat };
+      continue;
+    }
+    const prefix = await fs.readPrefix(path, HEADER_SIZE);
+    if (prefix === null) continue;
+    const header = parseHeader(prefix);
+    if (isProblem(header) && !header.damaged) continue;
+    const stat = await fs.stat(path);
+    if (stat === null) continue;
+    yield { ...placed, path, prefix, header, stat };
   }
+  options.onDirectory?.(DIRECTORY_COUNT, DIRECTORY_COUNT);
 }

@@ -4,18 +4,92 @@
  * @module
  */
 
-import type { AtomicWriteOptions, FileStat, FileSystem, ListOptions } from "./types.ts";
+import { join } from "node:path";
+import type {
+  AtomicWriteOptions,
+  FileStat,
+  FileSystem,
+  FileSystemCapabilities,
+  ListOptions,
+  RemoveIfUnchangedOptions,
+} from "./types.ts";
 import { isTemporaryName, temporaryPathFor } from "./_temp.ts";
-import { isNotFound } from "./_errors.ts";
+import { isNotDirectory, isNotFound } from "./_errors.ts";
 import { fill, fillSync } from "./_fill.ts";
 import { type DiskFileSystemOptions, readSyncBelow } from "./_options.ts";
+import { removeIfUnchangedWith, type RemoveSteps } from "./_remove.ts";
+
+/** Whether an opened file is the one lstat saw (inode numbers, where reported). */
+const sameFile = (seen: Deno.FileInfo, opened: Deno.FileInfo) =>
+  opened.isFile && (seen.ino === null || opened.ino === null || seen.ino === opened.ino) &&
+  (seen.dev === null || opened.dev === null || seen.dev === opened.dev);
+
+/** The synchronous steps of removeIfUnchanged. */
+const SYNC_REMOVE_STEPS: RemoveSteps = {
+  lstat(path) {
+    try {
+      const info = Deno.lstatSync(path);
+      return { file: info.isFile, size: info.size };
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  },
+  rename: (from, to) => Deno.renameSync(from, to),
+  readStart(path, length) {
+    // Deno.open follows links: lstat the private name first, and check the
+    // opened file is the one lstat saw.
+    const seen = Deno.lstatSync(path);
+    if (!seen.isFile) return null;
+    const file = Deno.openSync(path, { read: true });
+    try {
+      const info = file.statSync();
+      if (!sameFile(seen, info)) return null;
+      return { size: info.size, bytes: fillSync(length, (into) => file.readSync(into)) };
+    } finally {
+      file.close();
+    }
+  },
+  link: (existing, created) => Deno.linkSync(existing, created),
+  unlink: (path) => Deno.removeSync(path),
+};
+
+/** The asynchronous steps of removeIfUnchanged. */
+const ASYNC_REMOVE_STEPS: RemoveSteps = {
+  async lstat(path) {
+    try {
+      const info = await Deno.lstat(path);
+      return { file: info.isFile, size: info.size };
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  },
+  rename: (from, to) => Deno.rename(from, to),
+  async readStart(path, length) {
+    const seen = await Deno.lstat(path);
+    if (!seen.isFile) return null;
+    const file = await Deno.open(path, { read: true });
+    try {
+      const info = await file.stat();
+      if (!sameFile(seen, info)) return null;
+      return { size: info.size, bytes: await fill(length, (into) => file.read(into)) };
+    } finally {
+      file.close();
+    }
+  },
+  link: (existing, created) => Deno.link(existing, created),
+  unlink: (path) => Deno.remove(path),
+};
 
 /**
  * A {@linkcode FileSystem} on `Deno.readFile`, `Deno.writeFile`,
  * `Deno.rename` and friends; the default in Deno. It needs only
  * `--allow-read` and `--allow-write` for the bucket's directory. Small files
  * use the synchronous calls, large ones the asynchronous calls (see
- * `syncBelow`).
+ * `syncBelow`). Listing, touching and `removeIfUnchanged` never go through a
+ * symbolic link, and every `readDir` is closed, also when a listing is left
+ * early.
  *
  * @example Atomic write and read back
  * ```ts
@@ -34,6 +108,8 @@ import { type DiskFileSystemOptions, readSyncBelow } from "./_options.ts";
 export class DenoFileSystem implements FileSystem {
   /** `"deno"`. */
   readonly name: string = "deno";
+  /** A disk: real directories. */
+  readonly capabilities: FileSystemCapabilities = Object.freeze({ directories: true });
   readonly #syncBelow: number;
 
   /**
@@ -145,24 +221,63 @@ export class DenoFileSystem implements FileSystem {
     }
   }
 
-  /** Lists file names in `dir`, streaming; temporary files only when asked. */
+  /**
+   * Removes `path` only if it is a regular file holding `seen` (or, with
+   * `prefixOnly`, starting with it), race-free: see
+   * {@linkcode FileSystem.removeIfUnchanged}.
+   */
+  removeIfUnchanged(
+    path: string,
+    seen: Uint8Array,
+    options?: RemoveIfUnchangedOptions,
+  ): Promise<boolean> {
+    const steps = this.#syncBelow > 0 && seen.byteLength <= this.#syncBelow
+      ? SYNC_REMOVE_STEPS
+      : ASYNC_REMOVE_STEPS;
+    return removeIfUnchangedWith(steps, path, seen, options?.prefixOnly === true);
+  }
+
+  /**
+   * Lists the regular files in `dir` (with `recursive`, at every depth, as
+   * relative paths), streaming; never follows a symbolic link. Temporary
+   * files only when asked. Each directory's `readDir` is closed when the
+   * listing ends, also when the caller stops early.
+   */
   async *list(dir: string, options?: ListOptions): AsyncIterable<string> {
-    let entries;
-    try {
-      entries = Deno.readDir(dir);
-      // readDir is lazy: the first step is where "not found" shows.
-      const iterator = entries[Symbol.asyncIterator]();
-      let step = await iterator.next();
-      while (!step.done) {
-        const entry = step.value;
-        if (entry.isFile && (options?.includeTemporary || !isTemporaryName(entry.name))) {
-          yield entry.name;
+    const recursive = options?.recursive === true;
+    const hideTemporary = !options?.includeTemporary;
+    // Directories still to list, relative to `dir`; each is listed to its
+    // end (and closed) before the next is opened.
+    const pending = [""];
+    for (let i = 0; i < pending.length; i++) {
+      const relative = pending[i];
+      const iterator = Deno.readDir(relative === "" ? dir : join(dir, relative))
+        [Symbol.asyncIterator]();
+      try {
+        while (true) {
+          let step;
+          try {
+            // readDir is lazy: the first step is where "not found" shows.
+            step = await iterator.next();
+          } catch (error) {
+            if (isNotFound(error) || isNotDirectory(error)) break;
+            throw error;
+          }
+          if (step.done) break;
+          // Entry types come from the directory itself: a link is neither.
+          const entry = step.value;
+          const name = relative === "" ? entry.name : `${relative}/${entry.name}`;
+          if (entry.isFile) {
+            if (!hideTemporary || !isTemporaryName(entry.name)) yield name;
+          } else if (recursive && entry.isDirectory) {
+            pending.push(name);
+          }
         }
-        step = await iterator.next();
+      } finally {
+        // Closes the directory's resource; a loop that ends early (break,
+        // throw) otherwise leaves it open until the process exits.
+        await iterator.return?.().catch(() => {});
       }
-    } catch (error) {
-      if (isNotFound(error)) return;
-      throw error;
     }
   }
 
@@ -177,11 +292,18 @@ export class DenoFileSystem implements FileSystem {
     }
   }
 
-  /** Sets a file's modification (and access) time; `false` when it does not exist. */
+  /**
+   * Sets a file's modification (and access) time; `false` when it does not
+   * exist or is not a regular file: a symbolic link is refused, never
+   * followed.
+   */
   async touch(path: string, mtimeMs: number): Promise<boolean> {
     const time = new Date(mtimeMs);
     try {
-      await Deno.utime(path, time, time);
+      const info = this.#syncBelow > 0 ? Deno.lstatSync(path) : await Deno.lstat(path);
+      if (!info.isFile) return false;
+      if (this.#syncBelow > 0) Deno.utimeSync(path, time, time);
+      else await Deno.utime(path, time, time);
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;

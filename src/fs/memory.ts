@@ -5,8 +5,17 @@
  */
 
 import { dirname } from "node:path";
-import type { AtomicWriteOptions, FileStat, FileSystem, ListOptions } from "./types.ts";
+import type {
+  AtomicWriteOptions,
+  FileStat,
+  FileSystem,
+  FileSystemCapabilities,
+  ListOptions,
+  RemoveIfUnchangedOptions,
+} from "./types.ts";
 import { codedError } from "./_errors.ts";
+import { isTemporaryName } from "./_temp.ts";
+import { sameBytes, sizeFits } from "./_remove.ts";
 
 interface StoredFile {
   data: Uint8Array;
@@ -34,6 +43,8 @@ interface StoredFile {
 export class MemoryFileSystem implements FileSystem {
   /** `"memory"`. */
   readonly name: string = "memory";
+  /** Directories behave as on a disk. */
+  readonly capabilities: FileSystemCapabilities = Object.freeze({ directories: true });
   readonly #files = new Map<string, StoredFile>();
   readonly #directories = new Set<string>(["/"]);
 
@@ -82,12 +93,46 @@ export class MemoryFileSystem implements FileSystem {
     }
   }
 
-  /** Lists the names of the files directly in `dir`. */
-  async *list(dir: string, _options?: ListOptions): AsyncIterable<string> {
-    if (this.#files.has(dir)) throw codedError("ENOTDIR", "not a directory", dir);
+  /**
+   * Removes `path` if it is a file holding exactly `seen` (or, with
+   * `prefixOnly`, starting with it), in one synchronous step.
+   */
+  removeIfUnchanged(
+    path: string,
+    seen: Uint8Array,
+    options?: RemoveIfUnchangedOptions,
+  ): Promise<boolean> {
+    try {
+      const file = this.#files.get(path);
+      if (file === undefined) {
+        if (!this.#directories.has(path)) this.#checkAncestors(path);
+        return Promise.resolve(false);
+      }
+      const prefixOnly = options?.prefixOnly === true;
+      const same = sizeFits(file.data.byteLength, seen.byteLength, prefixOnly) &&
+        sameBytes(file.data.subarray(0, seen.byteLength), seen);
+      return Promise.resolve(same && this.#files.delete(path));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Lists the names of the files directly in `dir` (with `recursive`, the
+   * relative paths of the files at every depth). A missing directory, or a
+   * `dir` that is a file, lists nothing.
+   */
+  async *list(dir: string, options?: ListOptions): AsyncIterable<string> {
     if (!this.#directories.has(dir)) return;
+    const base = dir.endsWith("/") ? dir : `${dir}/`;
+    const recursive = options?.recursive === true;
+    const hideTemporary = !options?.includeTemporary;
     for (const path of [...this.#files.keys()]) {
-      if (dirname(path) === dir) yield path.slice(dir.length + (dir.endsWith("/") ? 0 : 1));
+      if (!path.startsWith(base)) continue;
+      const name = path.slice(base.length);
+      if (!recursive && name.includes("/")) continue;
+      if (hideTemporary && isTemporaryName(name)) continue;
+      yield name;
     }
   }
 

@@ -4,23 +4,29 @@
  * @module
  */
 
-import {
-  mkdir,
-  open,
-  opendir,
-  readFile,
-  rename,
-  stat,
-  unlink,
-  utimes,
-  writeFile,
-} from "node:fs/promises";
-import type { AtomicWriteOptions, FileStat, FileSystem, ListOptions } from "./types.ts";
+import * as fsp from "node:fs/promises";
+import * as nodeFs from "node:fs";
+import { constants as bufferConstants } from "node:buffer";
+import { join } from "node:path";
+import type {
+  AtomicWriteOptions,
+  FileStat,
+  FileSystem,
+  FileSystemCapabilities,
+  ListOptions,
+  RemoveIfUnchangedOptions,
+} from "./types.ts";
 import { isTemporaryName, temporaryPathFor } from "./_temp.ts";
-import { isNotFound } from "./_errors.ts";
+import { errorCode, isNotDirectory, isNotFound } from "./_errors.ts";
 import { fill, fillSync } from "./_fill.ts";
-import {
+import { type DiskFileSystemOptions, readSyncBelow } from "./_options.ts";
+import { removeIfUnchangedWith, type RemoveSteps } from "./_remove.ts";
+
+const {
   closeSync,
+  fstatSync,
+  linkSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -29,14 +35,156 @@ import {
   statSync,
   unlinkSync,
   writeFileSync,
-} from "node:fs";
-import { type DiskFileSystemOptions, readSyncBelow } from "./_options.ts";
+} = nodeFs;
+const { link, lstat, mkdir, open, opendir, readFile, rename, stat, unlink, utimes, writeFile } =
+  fsp;
+
+/**
+ * `lutimes` (set a link's own times, never its target's) where the runtime
+ * has it; looked up at run time, as not every `node:fs` provides it.
+ */
+const lutimes = (fsp as { lutimes?: typeof fsp.lutimes }).lutimes;
+const lutimesSync = (nodeFs as { lutimesSync?: typeof nodeFs.lutimesSync }).lutimesSync;
+
+/** Above this size `fs.readFile` refuses (ERR_FS_FILE_TOO_LARGE): read in chunks. */
+const WHOLE_READ_LIMIT = 2 ** 31 - 1;
+/** Bytes per read call when reading a file in chunks. */
+const CHUNK = 1 << 28;
+
+/** Open flags that read a file without following a link or blocking on a FIFO. */
+const O_NOFOLLOW = nodeFs.constants.O_NOFOLLOW ?? 0;
+const READ_NO_FOLLOW = nodeFs.constants.O_RDONLY | O_NOFOLLOW | (nodeFs.constants.O_NONBLOCK ?? 0);
+
+/** Whether an open with O_NOFOLLOW failed because the path is a link. */
+const isLink = (error: unknown) => errorCode(error) === "ELOOP" || errorCode(error) === "EMLINK";
+
+/**
+ * Whether `Dir.close()` leaves the directory open unless it was read to its
+ * end: Deno's `node:fs` (checked on Deno 2.9) only marks the Dir closed.
+ */
+const DIR_CLOSE_NEEDS_END = "Deno" in globalThis && !("Bun" in globalThis);
+
+/** Reads a directory handle to its end. */
+async function drain(handle: { read(): Promise<unknown> }): Promise<void> {
+  while (await handle.read() !== null) { /* discard */ }
+}
+
+const isTooLarge = (error: unknown) => errorCode(error) === "ERR_FS_FILE_TOO_LARGE";
+
+const view = (buffer: Uint8Array) =>
+  new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+
+/**
+ * Reads a whole file into one Uint8Array with one open descriptor, in
+ * chunks, for files `fs.readFile` refuses (over 2 GiB). The size is the one
+ * the file had when it was opened.
+ */
+async function readInChunks(path: string): Promise<Uint8Array> {
+  const handle = await open(path, "r");
+  try {
+    const { size } = await handle.stat();
+    if (size > bufferConstants.MAX_LENGTH) {
+      throw new RangeError(
+        `Cannot read ${path}: its ${size} bytes are more than one Uint8Array holds in this ` +
+          `runtime (${bufferConstants.MAX_LENGTH} bytes); store smaller values`,
+      );
+    }
+    const bytes = new Uint8Array(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await handle.read(
+        bytes,
+        filled,
+        Math.min(CHUNK, size - filled),
+        filled,
+      );
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled < size ? bytes.subarray(0, filled) : bytes;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The synchronous steps of removeIfUnchanged. */
+const SYNC_REMOVE_STEPS: RemoveSteps = {
+  lstat(path) {
+    try {
+      const info = lstatSync(path);
+      return { file: info.isFile(), size: info.size };
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  },
+  rename: (from, to) => renameSync(from, to),
+  readStart(path, length) {
+    if (O_NOFOLLOW === 0 && !lstatSync(path).isFile()) return null;
+    let fd: number;
+    try {
+      fd = openSync(path, READ_NO_FOLLOW);
+    } catch (error) {
+      if (isLink(error)) return null;
+      throw error;
+    }
+    try {
+      const info = fstatSync(fd);
+      if (!info.isFile()) return null;
+      const bytes = fillSync(length, (into, offset) => readSync(fd, into, 0, into.length, offset));
+      return { size: info.size, bytes };
+    } finally {
+      closeSync(fd);
+    }
+  },
+  link: (existing, created) => linkSync(existing, created),
+  unlink: (path) => unlinkSync(path),
+};
+
+/** The asynchronous steps of removeIfUnchanged. */
+const ASYNC_REMOVE_STEPS: RemoveSteps = {
+  async lstat(path) {
+    try {
+      const info = await lstat(path);
+      return { file: info.isFile(), size: info.size };
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  },
+  rename: (from, to) => rename(from, to),
+  async readStart(path, length) {
+    if (O_NOFOLLOW === 0 && !(await lstat(path)).isFile()) return null;
+    let handle;
+    try {
+      handle = await open(path, READ_NO_FOLLOW);
+    } catch (error) {
+      if (isLink(error)) return null;
+      throw error;
+    }
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) return null;
+      const bytes = await fill(
+        length,
+        async (into, offset) => (await handle.read(into, 0, into.length, offset)).bytesRead,
+      );
+      return { size: info.size, bytes };
+    } finally {
+      await handle.close();
+    }
+  },
+  link: (existing, created) => link(existing, created),
+  unlink: (path) => unlink(path),
+};
 
 /**
  * A {@linkcode FileSystem} on `node:fs`. It works in every runtime that
  * provides `node:fs` (Node, Bun and Deno); Bun and Node use it by default.
  * Small files use the synchronous calls, large ones the asynchronous calls
- * (see `syncBelow`).
+ * (see `syncBelow`). Files over 2 GiB, where `fs.readFile` stops, are read in
+ * chunks. Listing, touching and `removeIfUnchanged` never go through a
+ * symbolic link.
  *
  * @example Atomic write and read back
  * ```ts
@@ -56,6 +204,8 @@ import { type DiskFileSystemOptions, readSyncBelow } from "./_options.ts";
 export class NodeFileSystem implements FileSystem {
   /** `"node"`. */
   readonly name: string = "node";
+  /** A disk: real directories. */
+  readonly capabilities: FileSystemCapabilities = Object.freeze({ directories: true });
   readonly #syncBelow: number;
 
   /**
@@ -69,15 +219,32 @@ export class NodeFileSystem implements FileSystem {
     this.#syncBelow = readSyncBelow(options, "NodeFileSystem");
   }
 
-  /** Reads a whole file, or `null` when it does not exist. */
+  /**
+   * Reads a whole file, or `null` when it does not exist. Files over 2 GiB
+   * (where `fs.readFile` stops) are read in chunks into one Uint8Array.
+   *
+   * @throws {RangeError} for a file larger than a Uint8Array can hold
+   */
   async readFile(path: string): Promise<Uint8Array | null> {
     try {
-      if (this.#syncBelow > 0 && statSync(path).size <= this.#syncBelow) {
-        const small = readFileSync(path);
-        return new Uint8Array(small.buffer, small.byteOffset, small.byteLength);
+      if (this.#syncBelow > 0) {
+        const size = statSync(path).size;
+        if (size > WHOLE_READ_LIMIT) return await readInChunks(path);
+        if (size <= this.#syncBelow) {
+          try {
+            return view(readFileSync(path));
+          } catch (error) {
+            // Replaced by a larger file since the stat: fall through.
+            if (!isTooLarge(error)) throw error;
+          }
+        }
       }
-      const buffer = await readFile(path);
-      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+      try {
+        return view(await readFile(path));
+      } catch (error) {
+        if (!isTooLarge(error)) throw error;
+        return await readInChunks(path);
+      }
     } catch (error) {
       if (isNotFound(error)) return null;
       throw error;
@@ -171,19 +338,65 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
-  /** Lists file names in `dir`, streaming; temporary files only when asked. */
+  /**
+   * Removes `path` only if it is a regular file holding `seen` (or, with
+   * `prefixOnly`, starting with it), race-free: see
+   * {@linkcode FileSystem.removeIfUnchanged}.
+   */
+  removeIfUnchanged(
+    path: string,
+    seen: Uint8Array,
+    options?: RemoveIfUnchangedOptions,
+  ): Promise<boolean> {
+    const steps = this.#syncBelow > 0 && seen.byteLength <= this.#syncBelow
+      ? SYNC_REMOVE_STEPS
+      : ASYNC_REMOVE_STEPS;
+    return removeIfUnchangedWith(steps, path, seen, options?.prefixOnly === true);
+  }
+
+  /**
+   * Lists the regular files in `dir` (with `recursive`, at every depth, as
+   * relative paths), streaming; never follows a symbolic link. Temporary
+   * files only when asked.
+   */
   async *list(dir: string, options?: ListOptions): AsyncIterable<string> {
-    let handle;
-    try {
-      handle = await opendir(dir);
-    } catch (error) {
-      if (isNotFound(error)) return;
-      throw error;
-    }
-    for await (const entry of handle) {
-      if (!entry.isFile()) continue;
-      if (!options?.includeTemporary && isTemporaryName(entry.name)) continue;
-      yield entry.name;
+    const recursive = options?.recursive === true;
+    const hideTemporary = !options?.includeTemporary;
+    // Directories still to list, relative to `dir`; each is listed to its
+    // end (and closed) before the next is opened.
+    const pending = [""];
+    for (let i = 0; i < pending.length; i++) {
+      const relative = pending[i];
+      let handle;
+      try {
+        handle = await opendir(relative === "" ? dir : join(dir, relative));
+      } catch (error) {
+        if (isNotFound(error) || isNotDirectory(error)) continue;
+        throw error;
+      }
+      let finished = false;
+      try {
+        // Dirent types come from the directory itself (lstat where it does
+        // not say): a link is neither a file nor a directory here.
+        for (let entry = await handle.read();; entry = await handle.read()) {
+          if (entry === null) {
+            finished = true;
+            break;
+          }
+          const name = relative === "" ? entry.name : `${relative}/${entry.name}`;
+          if (entry.isFile()) {
+            if (!hideTemporary || !isTemporaryName(entry.name)) yield name;
+          } else if (recursive && entry.isDirectory()) {
+            pending.push(name);
+          }
+        }
+      } finally {
+        // Closed here, also when the caller stops early. Deno's node:fs
+        // (2.x) closes the directory only once it was read to its end, not
+        // on close(): there, an abandoned listing reads the rest first.
+        if (!finished && DIR_CLOSE_NEEDS_END) await drain(handle).catch(() => {});
+        await handle.close().catch(() => {});
+      }
     }
   }
 
@@ -198,11 +411,25 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
-  /** Sets a file's modification (and access) time; `false` when it does not exist. */
+  /**
+   * Sets a file's modification (and access) time; `false` when it does not
+   * exist or is not a regular file. It never goes through a symbolic link
+   * (`lutimes`).
+   */
   async touch(path: string, mtimeMs: number): Promise<boolean> {
     const time = new Date(mtimeMs);
     try {
-      await utimes(path, time, time);
+      if (this.#syncBelow > 0) {
+        if (!lstatSync(path).isFile()) return false;
+        // lutimes leaves a link's target alone even if a link replaced the
+        // file since the lstat; without it, utimes on what was a file.
+        if (lutimesSync) lutimesSync(path, time, time);
+        else nodeFs.utimesSync(path, time, time);
+      } else {
+        if (!(await lstat(path)).isFile()) return false;
+        if (lutimes) await lutimes(path, time, time);
+        else await utimes(path, time, time);
+      }
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;

@@ -2,9 +2,21 @@
 // Each file is one Redis hash under `prefix + path`: field "d" holds the
 // bytes, field "m" the modification time. Every operation is one command
 // (a short Lua script where it needs several steps), so each is atomic.
+//
+// The prefix never contains "/" and every path starts with "/", so a key is
+// split unambiguously at its first "/": prefix "app:" with path "/x/cache"
+// and prefix "app:/x" with path "/cache" cannot both exist.
 
 import { Buffer } from "node:buffer";
-import type { AtomicWriteOptions, FileStat, FileSystem, ListOptions } from "./types.ts";
+import type {
+  AtomicWriteOptions,
+  FileStat,
+  FileSystem,
+  FileSystemCapabilities,
+  ListOptions,
+  RemoveIfUnchangedOptions,
+} from "./types.ts";
+import { isTemporaryName } from "./_temp.ts";
 
 /**
  * The one method {@linkcode RedisFileSystem} needs from a client: send a
@@ -24,6 +36,12 @@ export interface RedisFileSystemOptions {
    * Prepended to every path to make the Redis key, so several applications
    * can share a server: `"myapp:"` stores `/cache/ab/ab12….sclone` under
    * `myapp:/cache/ab/ab12….sclone`. Default: `"bucketcache:"`.
+   *
+   * It must not contain `/` (and paths must start with `/`): a key then
+   * splits at its first `/` into prefix and path, so no prefix and path
+   * share a key with another prefix and path (`"app:"` + `"/x/cache"` against
+   * `"app:/x"` + `"/cache"`). Since 0.2 a prefix with `/` is refused; data
+   * stored under one before is not read any more (0.x: a clean break).
    */
   prefix?: string;
   /** Keys asked for per SCAN step when listing. Default: 1000. */
@@ -83,6 +101,34 @@ return {redis.call('HSTRLEN', KEYS[1], 'd'), redis.call('HGET', KEYS[1], 'm')}`;
 const TOUCH = `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'm', ARGV[1])
 return 1`;
+/** ARGV[1]: the bytes seen; ARGV[2]: '1' to compare only the start. */
+const REMOVE_IF_UNCHANGED = `local v = redis.call('HGET', KEYS[1], 'd')
+if not v then return 0 end
+local seen = ARGV[1]
+if ARGV[2] == '1' then
+  if #v < #seen or string.sub(v, 1, #seen) ~= seen then return 0 end
+elseif v ~= seen then return 0 end
+redis.call('DEL', KEYS[1])
+return 1`;
+
+/** Redis's default proto-max-bulk-len, the largest value one argument can carry. */
+const DEFAULT_MAX_BULK = 512 * 1024 * 1024;
+/** Redis refuses a proto-max-bulk-len below 1 MiB: smaller values need no check. */
+const MIN_MAX_BULK = 1024 * 1024;
+
+/** The value of a CONFIG GET reply (`[name, value]`, or a map in RESP3). */
+function configValue(reply: unknown): string | undefined {
+  if (Array.isArray(reply)) return reply.length >= 2 ? text(reply[1]) : undefined;
+  if (reply instanceof Map) {
+    const value = [...reply.values()][0];
+    return value === undefined ? undefined : text(value);
+  }
+  if (typeof reply === "object" && reply !== null) {
+    const value = Object.values(reply)[0];
+    return value === undefined ? undefined : text(value);
+  }
+  return undefined;
+}
 
 /**
  * A {@linkcode FileSystem} on Redis or Valkey: point buckets on several
@@ -94,9 +140,16 @@ return 1`;
  *   commands (a writer replaces a value in one step, readers see old or new).
  * - Entries with an expiry get a Redis expiry (PEXPIREAT) too, so Redis
  *   reclaims them even if nobody prunes.
- * - Listing uses SCAN (never KEYS), cost proportional to the server's keys.
- * - Directories are implied by paths: `mkdir` does nothing, writes need no
- *   parent, and listing a directory nobody wrote to is empty.
+ * - Listing uses SCAN (never KEYS), cost proportional to the server's keys;
+ *   a recursive listing is one SCAN pass too.
+ * - `removeIfUnchanged` compares and deletes in one script.
+ * - Directories are implied by paths (`capabilities.directories` is
+ *   `false`): `mkdir` does nothing, writes need no parent, and listing a
+ *   directory nobody wrote to is empty.
+ * - Keys are `prefix + path`; the prefix may not contain `/` and paths
+ *   start with `/`, so no two prefix-and-path pairs share a key.
+ * - A value larger than the server's `proto-max-bulk-len` (512 MiB by
+ *   default) is refused with a RangeError before it is sent.
  * - A command that fails (server down, timeout) rejects with the client's
  *   error; the bucket passes it on. Configure the client to fail fast rather
  *   than queue while disconnected (node-redis `disableOfflineQueue: true`,
@@ -118,19 +171,25 @@ return 1`;
 export class RedisFileSystem implements FileSystem {
   /** `"redis"`. */
   readonly name: string = "redis";
-  /** `true`: no bucket of the old flat layout lives in Redis, so none is looked for. */
-  readonly noLegacyLayout: boolean = true;
+  /**
+   * `{ directories: false }`: paths are keys; no bucket of the layout before
+   * 0.2 lives in Redis, so none is looked for.
+   */
+  readonly capabilities: FileSystemCapabilities = Object.freeze({ directories: false });
   /** The key prefix. */
   readonly prefix: string;
   readonly #send: Send;
   readonly #scanCount: number;
+  /** The server's proto-max-bulk-len, asked once when a value of 1 MiB or more is written. */
+  #maxBulk: Promise<number> | undefined;
 
   /**
    * Creates the adapter over a connected client.
    *
    * @param client node-redis, ioredis, or a {@linkcode RedisCommandSender}
    * @param options `{ prefix, scanCount }`
-   * @throws {TypeError} for a client it cannot use or unknown options
+   * @throws {TypeError} for a client it cannot use, unknown options or a
+   *   prefix containing `/`
    */
   constructor(client: unknown, options?: RedisFileSystemOptions) {
     this.#send = senderOf(client);
@@ -143,6 +202,12 @@ export class RedisFileSystem implements FileSystem {
     if (typeof prefix !== "string") {
       throw new TypeError(`prefix must be a string such as "myapp:", got ${typeof prefix}`);
     }
+    if (prefix.includes("/")) {
+      throw new TypeError(
+        `prefix must not contain "/" (a key is split into prefix and path at its first "/"), ` +
+          `got ${JSON.stringify(prefix)}: use another separator, such as "myapp:v2:"`,
+      );
+    }
     const scanCount = options?.scanCount ?? 1000;
     if (!Number.isInteger(scanCount) || scanCount < 1) {
       throw new RangeError(`scanCount must be a whole number ≥ 1, got ${scanCount}`);
@@ -152,7 +217,34 @@ export class RedisFileSystem implements FileSystem {
   }
 
   #key(path: string): string {
+    if (!path.startsWith("/")) {
+      throw new TypeError(
+        `RedisFileSystem paths must be absolute, starting with "/" (such as "/reports"), ` +
+          `got ${JSON.stringify(path)}`,
+      );
+    }
     return this.prefix + path;
+  }
+
+  /** Rejects a value larger than the server accepts, before sending it. */
+  async #checkSize(path: string, data: Uint8Array): Promise<void> {
+    if (data.byteLength < MIN_MAX_BULK) return;
+    this.#maxBulk ??= this.#send(["CONFIG", "GET", "proto-max-bulk-len"]).then(
+      (reply) => {
+        const value = Number(configValue(reply));
+        return Number.isSafeInteger(value) && value > 0 ? value : DEFAULT_MAX_BULK;
+      },
+      // CONFIG is often not allowed (managed services): assume the default.
+      () => DEFAULT_MAX_BULK,
+    );
+    const limit = await this.#maxBulk;
+    if (data.byteLength > limit) {
+      throw new RangeError(
+        `Cannot write ${path}: the value of ${data.byteLength} bytes is too large for Redis, ` +
+          `whose limit (proto-max-bulk-len) is ${limit} bytes; store smaller values or raise ` +
+          `proto-max-bulk-len on the server`,
+      );
+    }
   }
 
   /** Reads a whole file, or `null` when it does not exist. */
@@ -171,18 +263,24 @@ export class RedisFileSystem implements FileSystem {
   /**
    * Replaces a file in one command. With `expiresAt` the key also expires
    * then in Redis. `fsync` is Redis's own durability setting (appendfsync).
+   *
+   * @throws {RangeError} for a value larger than the server's
+   *   `proto-max-bulk-len` (512 MiB unless configured; read once with
+   *   `CONFIG GET` where allowed), checked before anything is sent
    */
   async writeFileAtomic(
     path: string,
     data: Uint8Array,
     options?: AtomicWriteOptions,
   ): Promise<void> {
+    const key = this.#key(path);
+    await this.#checkSize(path, data);
     const expiresAt = options?.expiresAt;
     await this.#send([
       "EVAL",
       WRITE,
       "1",
-      this.#key(path),
+      key,
       data,
       String(Date.now()),
       expiresAt === undefined || expiresAt === null ? "" : String(Math.ceil(expiresAt)),
@@ -194,8 +292,34 @@ export class RedisFileSystem implements FileSystem {
     return Number(await this.#send(["DEL", this.#key(path)])) === 1;
   }
 
-  /** Lists the files directly in `dir` with SCAN, streaming. */
-  async *list(dir: string, _options?: ListOptions): AsyncIterable<string> {
+  /**
+   * Removes a file if it holds exactly `seen` (or, with `prefixOnly`, starts
+   * with it): one script compares and deletes, atomically.
+   */
+  async removeIfUnchanged(
+    path: string,
+    seen: Uint8Array,
+    options?: RemoveIfUnchangedOptions,
+  ): Promise<boolean> {
+    const reply = await this.#send([
+      "EVAL",
+      REMOVE_IF_UNCHANGED,
+      "1",
+      this.#key(path),
+      seen,
+      options?.prefixOnly ? "1" : "0",
+    ]);
+    return Number(reply) === 1;
+  }
+
+  /**
+   * Lists the files directly in `dir` (with `recursive`, at every depth, as
+   * relative paths) with one SCAN pass, streaming. SCAN may report a key
+   * twice while the server resizes its tables.
+   */
+  async *list(dir: string, options?: ListOptions): AsyncIterable<string> {
+    const recursive = options?.recursive === true;
+    const hideTemporary = !options?.includeTemporary;
     const base = this.#key(dir.endsWith("/") ? dir : `${dir}/`);
     const pattern = `${escapeGlob(base)}*`;
     let cursor = "0";
@@ -213,7 +337,9 @@ export class RedisFileSystem implements FileSystem {
       cursor = text(reply[0]);
       for (const key of reply[1]) {
         const name = text(key).slice(base.length);
-        if (name !== "" && !name.includes("/")) yield name;
+        if (name === "" || (!recursive && name.includes("/"))) continue;
+        if (hideTemporary && isTemporaryName(name)) continue;
+        yield name;
       }
     } while (cursor !== "0");
   }

@@ -6,6 +6,11 @@
  * runtime's own error, which carries a `code` such as `ENOTDIR`, `EACCES` or
  * `ENOSPC`.
  *
+ * Nothing that lists, touches or removes goes through a symbolic link: links
+ * are not listed or descended into, `touch` leaves their targets alone, and
+ * `removeIfUnchanged` removes only regular files. Reads (`readFile`,
+ * `readPrefix`, `stat`) follow links like any file API.
+ *
  * @module
  */
 
@@ -35,6 +40,36 @@ export interface ListOptions {
    * hidden by default; pruning asks for them to remove orphans.
    */
   includeTemporary?: boolean;
+  /**
+   * List the regular files at every depth below the directory, as paths
+   * relative to it joined with `/` (`"ab/ab12….sclone"`), instead of only the
+   * names of the files directly in it. Subdirectories are listed after the
+   * files of their parent; a subdirectory that disappears meanwhile lists
+   * nothing. On Redis this is one SCAN pass.
+   */
+  recursive?: boolean;
+}
+
+/** Options for {@linkcode FileSystem.removeIfUnchanged}. */
+export interface RemoveIfUnchangedOptions {
+  /**
+   * Compare only the start of the file: it is removed when it begins with
+   * `seen` (and so is at least as long). Without it the whole content must be
+   * exactly `seen`.
+   */
+  prefixOnly?: boolean;
+}
+
+/** What a {@linkcode FileSystem} can and cannot do, for callers that adapt to it. */
+export interface FileSystemCapabilities {
+  /**
+   * `false` when paths are only keys and there are no real directories
+   * (the Redis adapter): `mkdir` does nothing, writes need no parent, and
+   * nothing of the layout before version 0.2 can exist there, so a bucket
+   * need not look for it (a listing there scans the whole server). Absent or
+   * `true`: directories exist as on a disk.
+   */
+  readonly directories?: boolean;
 }
 
 /**
@@ -75,9 +110,31 @@ export interface FileSystem {
   /** Removes a file; resolves to `false` when it did not exist. */
   remove(path: string): Promise<boolean>;
   /**
-   * Lists the names of the files in a directory (not their paths), one by one.
-   * A missing directory lists nothing; temporary files are skipped unless
-   * asked for.
+   * Removes a file only if it still holds what the caller judged: it must be
+   * a regular file (never a symbolic link or a directory) whose content is
+   * exactly `seen`, or with `prefixOnly` starts with `seen`. Resolves `true`
+   * when it removed the file, `false` when the file is missing or differs.
+   *
+   * It is race-free against writers in any process: on disk the file is
+   * first renamed to a private temporary name in its directory (the form
+   * atomic writes use, so an orphan left by a crash is pruned like theirs),
+   * checked there, and unlinked if it matches; if it does not (it was
+   * replaced after the caller's judgement) it is linked back to `path`,
+   * unless something newer landed there meanwhile, which then wins. Redis
+   * compares and deletes in one script.
+   */
+  removeIfUnchanged(
+    path: string,
+    seen: Uint8Array,
+    options?: RemoveIfUnchangedOptions,
+  ): Promise<boolean>;
+  /**
+   * Lists the names of the regular files in a directory (not their paths),
+   * one by one; with `recursive`, the files at every depth as paths relative
+   * to `dir`. Symbolic links are neither listed nor descended into, other
+   * non-regular files are skipped. A missing directory, or a `dir` that is a
+   * file, lists nothing; temporary files are skipped unless asked for. `dir`
+   * itself is opened as given (links in it are resolved like in any path).
    */
   list(dir: string, options?: ListOptions): AsyncIterable<string>;
   /** Size and modification time; `null` when the file does not exist. */
@@ -86,15 +143,15 @@ export interface FileSystem {
   mkdir(path: string): Promise<void>;
   /**
    * Sets a file's modification time (ms since the epoch), the recency that
-   * size budgets evict by; `false` when the file does not exist. Optional:
-   * a bucket with `maxSize` or `maxEntries` needs it.
+   * size budgets evict by; `false` when the file does not exist. It never
+   * changes the target of a symbolic link (on disk it resolves `false` for a
+   * link, or sets the link's own time where the runtime can). Optional: a
+   * bucket with `maxSize` or `maxEntries` needs it.
    */
   touch?(path: string, mtimeMs: number): Promise<boolean>;
   /**
-   * `true` for stores that never held buckets of layout 1 (entries directly
-   * in the bucket directory, before version 0.2): a bucket then skips its
-   * one-time look for such entries, which takes a listing. The Redis adapter
-   * sets it, as a listing there scans the whole server.
+   * What the store can do; absent means a disk-like store with real
+   * directories (`{ directories: true }`).
    */
-  readonly noLegacyLayout?: boolean;
+  readonly capabilities?: FileSystemCapabilities;
 }

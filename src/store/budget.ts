@@ -18,13 +18,16 @@
 //   budget's worth of writes.
 
 import { join } from "node:path";
-import type { FileSystem } from "./fs/types.ts";
-import { type EntryHeader, HEADER_SIZE, parseHeader } from "./_entry_file.ts";
-import { fileLogger } from "./log.ts";
-import { entryFiles } from "./_shards.ts";
-
-/** The file holding a directory's shared usage estimate. */
-export const USAGE_FILE = ".bucketcache-usage";
+import type { FileSystem } from "../fs/types.ts";
+import type { BucketUsage, EvictionResult } from "../results.ts";
+import { isProblem } from "../format/entry.ts";
+import { USAGE_FILE } from "../format/layout.ts";
+import { encodeUsageFile, parseUsageFile, USAGE_PREFIX_LENGTH } from "../format/usage_file.ts";
+import { walkBucket } from "../format/walk.ts";
+import { fileLogger } from "../log.ts";
+import { backgroundTimer } from "../fs/background_timer.ts";
+import { deletableByAge } from "./expiry.ts";
+import type { Remover } from "./remove.ts";
 /** A memory hit re-marks its entry's file as used at most this often. */
 export const TOUCH_INTERVAL_MS = 60_000;
 /** An eviction pass brings usage down to this share of the budget. */
@@ -37,55 +40,19 @@ export interface BudgetLimits {
   maxEntries: number;
 }
 
-/** Entries and bytes of entry files (header and payload), as `Bucket.usage()` reports them. */
-export interface BucketUsage {
-  /** Entry files. */
-  entries: number;
-  /** Their bytes. */
-  bytes: number;
-}
-
-/** What an eviction pass found and removed. */
-export interface EvictionResult {
-  /** Entries and bytes after the pass. */
-  usage: BucketUsage;
-  /** Least recently used entries removed for the budget. */
-  evicted: number;
-  /** Expired entries removed on the way. */
-  expired: number;
-  /** Bytes removed (evicted and expired). */
-  bytes: number;
-}
-
 /** What the budget needs from its bucket. */
 export interface BudgetHost {
   readonly fs: FileSystem;
   readonly path: string;
-  isExpired(header: EntryHeader, now: number, path: string): boolean;
-  removeIfUnchanged(path: string, seen: Uint8Array, headerOnly: boolean): Promise<boolean>;
+  /** The backends whose entries count (by file extension). */
+  readonly extensions: ReadonlySet<string>;
+  /** How far clocks may differ, for deleting expired entries. */
+  readonly clockTolerance: number;
+  readonly remover: Remover;
   counted(event: "evictions" | "expired", n: number): void;
 }
 
 let warnedThisProcess = false;
-
-const encoder = new TextEncoder();
-
-/** Reads a usage file's "entries bytes" line; null when missing or unreadable. */
-function parseUsage(bytes: Uint8Array | null): BucketUsage | null {
-  if (bytes === null) return null;
-  const match = /^bucketcache usage 1: (-?\d+) (-?\d+)\n/.exec(new TextDecoder().decode(bytes));
-  return match ? { entries: Number(match[1]), bytes: Number(match[2]) } : null;
-}
-
-/** Starts a timer that does not keep the process alive. */
-function backgroundTimer(ms: number, run: () => void): void {
-  const id = setTimeout(run, ms) as unknown;
-  if (typeof id === "number") {
-    (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno?.unrefTimer(id);
-  } else {
-    (id as { unref?: () => void }).unref?.();
-  }
-}
 
 /** One bucket's budget: accounting, recency and eviction. */
 export class Budget {
@@ -99,9 +66,19 @@ export class Budget {
   #flushing: Promise<void> | undefined;
   #pass: Promise<EvictionResult> | undefined;
 
-  constructor(limits: BudgetLimits, host: BudgetHost) {
+  readonly #keepsEstimate: boolean;
+
+  /**
+   * @param limits the budget
+   * @param host what the budget needs from its bucket
+   * @param keepsEstimate whether this budget keeps the shared usage file; a
+   *   one-off pass (`evict(limits)` on a bucket without a budget) only
+   *   corrects one that exists
+   */
+  constructor(limits: BudgetLimits, host: BudgetHost, keepsEstimate = true) {
     this.limits = limits;
     this.#host = host;
+    this.#keepsEstimate = keepsEstimate;
   }
 
   /** Counts a written entry file; `replaced` is the size of the entry it replaced, if known. */
@@ -150,7 +127,9 @@ export class Budget {
 
   /** The usage recorded in the shared file (null: none yet). */
   async recorded(): Promise<BucketUsage | null> {
-    return parseUsage(await this.#host.fs.readPrefix(join(this.#host.path, USAGE_FILE), 128));
+    return parseUsageFile(
+      await this.#host.fs.readPrefix(join(this.#host.path, USAGE_FILE), USAGE_PREFIX_LENGTH),
+    );
   }
 
   #queueFlush(): void {
@@ -211,16 +190,13 @@ export class Budget {
   }
 
   async #writeUsage(usage: BucketUsage): Promise<void> {
-    const text = `bucketcache usage 1: ${Math.max(0, usage.entries)} ${
-      Math.max(0, usage.bytes)
-    }\nEntries and bytes of this directory, estimated; corrected by each eviction pass.\n`;
     const path = join(this.#host.path, USAGE_FILE);
     try {
-      await this.#host.fs.writeFileAtomic(path, encoder.encode(text));
+      await this.#host.fs.writeFileAtomic(path, encodeUsageFile(usage));
     } catch (error) {
       if ((error as { code?: string })?.code !== "ENOENT") throw error;
       await this.#host.fs.mkdir(this.#host.path);
-      await this.#host.fs.writeFileAtomic(path, encoder.encode(text));
+      await this.#host.fs.writeFileAtomic(path, encodeUsageFile(usage));
     }
   }
 
@@ -247,11 +223,9 @@ export class Budget {
     const keepEntries = Math.floor(limits.maxEntries * EVICT_TO);
     const keepBytes = Math.floor(limits.maxSize * EVICT_TO);
     // Pass 1: remove expired entries; measure the rest.
-    for await (const [path, stat] of this.#entries()) {
-      const prefix = await host.fs.readPrefix(path, HEADER_SIZE);
-      const header = prefix === null ? null : parseHeader(prefix);
-      if (header !== null && typeof header !== "string" && host.isExpired(header, now, path)) {
-        if (await host.removeIfUnchanged(path, prefix!, true)) {
+    for await (const { path, prefix, header, stat } of this.#entries()) {
+      if (!isProblem(header) && deletableByAge(header, now, host.clockTolerance)) {
+        if (await host.remover.removeJudged(path, prefix, true)) {
           result.expired++;
           result.bytes += stat.size;
           continue;
@@ -268,10 +242,10 @@ export class Budget {
     const oldest = new YoungestFirstHeap();
     if (excessEntries > 0 || excessBytes > 0) {
       const fresh = { entries: 0, bytes: 0 };
-      for await (const [path, stat] of this.#entries()) {
+      for await (const { path, prefix, stat } of this.#entries()) {
         fresh.entries++;
         fresh.bytes += stat.size;
-        oldest.push({ path, size: stat.size, mtimeMs: stat.mtimeMs });
+        oldest.push({ path, prefix, size: stat.size, mtimeMs: stat.mtimeMs });
         oldest.trim(excessEntries, excessBytes);
       }
       // Another process may have evicted meanwhile: trim to what is still over.
@@ -283,7 +257,7 @@ export class Budget {
         // Used or rewritten since it was measured: it is no longer old.
         const stat = await host.fs.stat(candidate.path);
         if (stat === null || stat.mtimeMs !== candidate.mtimeMs) continue;
-        if (await host.fs.remove(candidate.path)) {
+        if (await host.remover.removeJudged(candidate.path, candidate.prefix, true)) {
           result.evicted++;
           result.bytes += candidate.size;
           result.usage.entries--;
@@ -306,21 +280,32 @@ export class Budget {
     }
     host.counted("evictions", result.evicted);
     host.counted("expired", result.expired);
-    await this.#writeUsage(result.usage);
+    try {
+      if (this.#keepsEstimate || await this.recorded() !== null) {
+        await this.#writeUsage(result.usage);
+      }
+    } catch (error) {
+      // The pass did its work; the estimate is corrected by the next one.
+      fileLogger.warn("Could not record the usage of {path}: {error}", () => ({
+        path: host.path,
+        error,
+      }));
+    }
     return result;
   }
 
-  /** Streams every entry file with its size and last use, shard by shard. */
-  async *#entries(): AsyncGenerator<[string, { size: number; mtimeMs: number }]> {
-    for await (const entry of entryFiles(this.#host.fs, this.#host.path)) {
-      const stat = await this.#host.fs.stat(entry.path);
-      if (stat !== null) yield [entry.path, stat];
+  /** Streams the library's entry files (of every backend it knows), with header and stat. */
+  async *#entries() {
+    const { fs, path, extensions } = this.#host;
+    for await (const found of walkBucket(fs, path, { extensions })) {
+      if (found.kind === "entry") yield found;
     }
   }
 }
 
 interface Candidate {
   path: string;
+  prefix: Uint8Array;
   size: number;
   mtimeMs: number;
 }

@@ -8,7 +8,7 @@
 // for these values except for -0 (equal to 0 in a Map, a different key when
 // encoded): calls with -0 take the ordinary path.
 
-import type { Located } from "./_bucket_core.ts";
+import type { Located } from "./located.ts";
 
 /** Calls remembered per function before the trie starts over. */
 export const RECENT_CALLS_MAX = 10_000;

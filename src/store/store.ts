@@ -1,195 +1,76 @@
-// Everything a bucket does, behind the documented facade in bucket.ts. Where a
-// key becomes a file name: locate() and fileName(); where that name becomes a
-// path (the shard directory): entryPath(). Where bytes hit the disk:
-// writeFile() (through the FileSystem adapter's atomic write).
+// The store: the one state of a bucket, shared by every view of it (the
+// bucket itself, `deferredWrite(bucket)`, memoised functions). Where a key
+// becomes a file name: locate() and fileName(); where that name becomes a
+// path: entryPath() (format/layout.ts); where bytes reach the storage:
+// writeEntry() (through the adapter's atomic write) and readEntry().
+//
+// Ordering rules, per key (memKey):
+// - writes and deletes of a key run one after another (serialize()), in the
+//   order they were called, so disk and memory agree on the last one;
+// - a set, delete or unload supersedes a read in flight: its result does not
+//   land in memory, and a read never lands on top of a pending entry;
+// - a deferred sync writes an entry only while it is still that key's
+//   current pending value (sync.ts).
 
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { FileSystem } from "./fs/types.ts";
-import { defaultFileSystem } from "./fs/detect.ts";
-import { isTemporaryName } from "./fs/_temp.ts";
-import { type Backend, resolveBackend } from "./backends/backend.ts";
-import { StructuredCloneBackend } from "./backends/structured_clone.ts";
-import type { KeyMaker } from "./keys/keymaker.ts";
-import { DefaultKeyMaker } from "./keys/keymaker.ts";
-import { hashKeyBytes, hashKeyChunks, hashPrefix } from "./keys/hash.ts";
-import { type DurationLike, isDurationPart, parseLifetime } from "./lifetime.ts";
-import type { BucketOptions, PrunedFilesInfo, PruneProgress, SetOptions } from "./bucket.ts";
-import type { SyncResult } from "./deferred.ts";
-import {
-  DEFAULT_MEMORY_LIMITS,
-  type MemoryEntry,
-  MemoryLayer,
-  type MemoryLimits,
-} from "./_memory_layer.ts";
+import type { FileSystem } from "../fs/types.ts";
+import type { Backend } from "../backends/backend.ts";
+import { BackendLoadError } from "../errors.ts";
+import type { KeyMaker } from "../keys/keymaker.ts";
+import { hashKeyBytes, hashKeyChunks, hashPrefix } from "../keys/hash.ts";
+import { parseLifetime } from "../lifetime.ts";
+import type { SetOptions } from "../options.ts";
+import type { BucketStats, BucketUsage, EvictionResult } from "../results.ts";
+import { fileLogger, keyForLog, keysLogger } from "../log.ts";
 import {
   checkPayload,
   encodeEntryFile,
-  type EntryHeader,
   HEADER_SIZE,
+  isProblem,
+  MAX_EXPIRES_AT,
   parseHeader,
-} from "./_entry_file.ts";
-import { fileLogger, keyForLog, keysLogger } from "./log.ts";
-import { Budget, type BudgetLimits, type EvictionResult, TOUCH_INTERVAL_MS } from "./_budget.ts";
-import { isSmallPrimitive, RECENT_CALLS_MAX } from "./_recent_calls.ts";
-import { entryFiles, SHARDS } from "./_shards.ts";
+} from "../format/entry.ts";
+import { BUILT_IN_EXTENSIONS, entryPath } from "../format/layout.ts";
+import { BucketDirectory } from "../format/directory.ts";
+import { walkBucket } from "../format/walk.ts";
+import type { Located } from "./located.ts";
+import { type MemoryEntry, MemoryLayer } from "./memory.ts";
+import { isSmallPrimitive, RECENT_CALLS_MAX } from "./recent.ts";
+import { Budget, type BudgetLimits, TOUCH_INTERVAL_MS } from "./budget.ts";
+import { deletableByAge, readsAsExpired } from "./expiry.ts";
+import { Remover } from "./remove.ts";
+import type { StoreConfig } from "./read_options.ts";
 
-/** What a bucket did in this process: see `Bucket.stats()`. */
-export interface BucketStats {
-  /** Reads that found a live entry (in memory or in its file). */
-  hits: number;
-  /** Reads that found none. */
-  misses: number;
-  /** Entry files written. */
-  writes: number;
-  /** Bytes of entry files written. */
-  bytesWritten: number;
-  /** Entries deleted by `delete`. */
-  deletes: number;
-  /** Entries evicted to keep within `maxSize` / `maxEntries`. */
-  evictions: number;
-  /** Expired entry files removed (on reading, pruning or evicting). */
-  expired: number;
-  /** Damaged entry files removed. */
-  damaged: number;
-}
-
-/** Reads a budget option: a whole number ≥ 1, or undefined (no limit). */
-export function readLimit(value: unknown, name: string): number {
-  if (value === undefined || value === Infinity) return Infinity;
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `${name} must be a number${
-        name === "maxSize" ? " of bytes, such as 1e9" : ""
-      }, got ${typeof value}`,
-    );
-  }
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`${name} must be a whole number ≥ 1, got ${value}`);
-  }
-  return value;
-}
-
-/** Temporary files older than this are orphans of interrupted writes: pruning removes them. */
-export const ORPHAN_TEMP_AGE_MS = 15 * 60 * 1000;
-/** Writes a deferred sync runs at once. */
-export const SYNC_PARALLELISM = 8;
-/**
- * The file in a bucket directory that says entries live in shard
- * subdirectories (layout 2). Directories without it may hold entries of
- * layout 1, all in the directory itself; those are still read, and pruning
- * moves them into their shards.
- */
-export const LAYOUT_FILE = ".bucketcache-layout";
-const LAYOUT_TEXT = "bucketcache layout 2: entries in 256 subdirectories 00-ff, by hash\n";
-export { SHARDS } from "./_shards.ts";
-
-const OPTION_NAMES = new Set([
-  "backend",
-  "config",
-  "keymaker",
-  "lifetime",
-  "memory",
-  "fs",
-  "maxSize",
-  "maxEntries",
-]);
 const encoder = new TextEncoder();
-
-/** A key located: its memory key, and its file hash once computed. */
-export interface Located {
-  memKey: string;
-  /** The key value, for logs. */
-  key: unknown;
-  bytes?: Uint8Array;
-  hash?: string;
-}
 
 interface Load {
   promise: Promise<MemoryEntry | undefined>;
   superseded: boolean;
 }
 
-/** Shared between a bucket and a deferred view of it (deferredWrite). */
-export interface SharedState {
-  memory: MemoryLayer;
-  budget?: Budget;
-}
-
 function latin1(bytes: Uint8Array): string {
   return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
-function checkFileSystem(fs: unknown): FileSystem {
-  const methods = ["readFile", "readPrefix", "writeFileAtomic", "remove", "list", "stat", "mkdir"];
-  if (typeof fs !== "object" || fs === null) {
-    throw new TypeError("fs must be a FileSystem adapter object");
-  }
-  for (const method of methods) {
-    if (typeof (fs as Record<string, unknown>)[method] !== "function") {
-      throw new TypeError(`fs must implement the FileSystem interface: ${method}() is missing`);
-    }
-  }
-  return fs as FileSystem;
-}
-
-function readMemoryOption(memory: unknown): MemoryLimits {
-  if (memory === undefined || memory === true) return { ...DEFAULT_MEMORY_LIMITS };
-  if (memory === false) return { maxEntries: 0, maxBytes: 0 };
-  if (typeof memory !== "object" || memory === null || Array.isArray(memory)) {
-    throw new TypeError("memory must be true, false or { maxEntries, maxBytes }");
-  }
-  const limits = { ...DEFAULT_MEMORY_LIMITS };
-  for (const [name, value] of Object.entries(memory)) {
-    if (name !== "maxEntries" && name !== "maxBytes") {
-      throw new TypeError(`Unknown memory option "${name}": use maxEntries or maxBytes`);
-    }
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
-      throw new RangeError(`memory.${name} must be a whole number ≥ 0, got ${String(value)}`);
-    }
-    limits[name] = value;
-  }
-  return limits;
-}
-
-function readPath(path: unknown): string {
-  if (path instanceof URL) {
-    if (path.protocol !== "file:") {
-      throw new TypeError(`path must be a file: URL, got ${path.protocol} URL`);
-    }
-    return fileURLToPath(path);
-  }
-  if (typeof path !== "string") {
-    throw new TypeError(`path must be a string or a file: URL, got ${typeof path}`);
-  }
-  if (path === "") throw new TypeError('path must not be empty: name a directory such as "cache"');
-  return resolve(path);
-}
-
 /** The state and logic of one bucket. */
-export class BucketCore {
+export class Store {
   readonly path: string;
   readonly backend: Backend;
   readonly keymaker: KeyMaker;
   readonly fs: FileSystem;
   readonly memory: MemoryLayer;
-  readonly deferred: boolean;
-  readonly options: BucketOptions;
+  readonly directory: BucketDirectory;
+  readonly remover: Remover;
+  /** How far clocks may differ (ms): see expiry.ts. */
+  readonly clockTolerance: number;
+  /** The backends whose entry files count as the library's here: the built-ins and this one. */
+  readonly extensions: ReadonlySet<string>;
   #lifetime: number | null;
   readonly #prefix: Uint8Array;
   readonly #extension: string;
-  readonly #namePattern: RegExp;
   readonly #loads = new Map<string, Load>();
   readonly #writes = new Map<string, Promise<unknown>>();
-  /** Whether layout-1 entries may exist in the directory itself; undefined until known. */
-  #legacy: boolean | undefined;
-  #layoutCheck: Promise<void> | undefined;
-  /** Whether this bucket must write the layout file with its next entry. */
-  #layoutFileNeeded = false;
   /** Located keys of recently used small primitive keys. */
   readonly #recentKeys = new Map<unknown, Located>();
-  /** Shard directories this bucket has made sure exist. */
-  readonly #shardsMade = new Set<string>();
   /** Counters for stats(). */
   readonly stats: BucketStats = {
     hits: 0,
@@ -204,71 +85,42 @@ export class BucketCore {
   /** The size budget, when maxSize or maxEntries is set. */
   readonly budget: Budget | undefined;
 
-  constructor(
-    path: unknown,
-    options: BucketOptions | undefined,
-    deferred: boolean,
-    shared?: SharedState,
-  ) {
-    if (options !== undefined && (typeof options !== "object" || options === null)) {
-      throw new TypeError("Bucket options must be an object such as { hours: 1 }");
-    }
-    const given = options ?? {};
-    const shortcuts: Partial<Record<keyof DurationLike, number>> = {};
-    for (const [name, value] of Object.entries(given)) {
-      if (isDurationPart(name)) shortcuts[name] = value as number;
-      else if (!OPTION_NAMES.has(name)) {
-        throw new TypeError(
-          `Unknown Bucket option "${name}": use backend, config, keymaker, lifetime, memory, fs, maxSize, maxEntries, ` +
-            "or a lifetime shortcut (weeks, days, hours, minutes, seconds, milliseconds, microseconds)",
-        );
-      }
-    }
-    const hasShortcut = Object.keys(shortcuts).length > 0;
-    if (hasShortcut && given.lifetime !== undefined) {
-      throw new TypeError(
-        `Give the lifetime once: either lifetime or shortcuts such as ${
-          Object.keys(shortcuts)[0]
-        }, not both`,
-      );
-    }
-    this.#lifetime = hasShortcut
-      ? parseLifetime(shortcuts, "lifetime")
-      : parseLifetime(given.lifetime, "lifetime");
-    this.path = readPath(path);
-    this.backend = resolveBackend(
-      given.backend,
-      given.config,
-      (config) => new StructuredCloneBackend(config),
-    );
-    const keymaker = given.keymaker ?? new DefaultKeyMaker();
-    if (typeof (keymaker as KeyMaker | null)?.makeKey !== "function") {
-      throw new TypeError("keymaker must be a KeyMaker: an object with a makeKey(value) method");
-    }
-    this.keymaker = keymaker;
-    this.fs = given.fs === undefined ? defaultFileSystem() : checkFileSystem(given.fs);
-    this.memory = shared?.memory ?? new MemoryLayer(readMemoryOption(given.memory));
-    this.deferred = deferred;
-    this.options = given;
+  constructor(config: StoreConfig) {
+    this.path = config.path;
+    this.backend = config.backend;
+    this.keymaker = config.keymaker;
+    this.fs = config.fs;
+    this.#lifetime = config.lifetime;
+    this.clockTolerance = config.clockTolerance;
+    this.memory = new MemoryLayer(config.memory);
     this.#prefix = hashPrefix(this.backend.identity);
     this.#extension = `.${this.backend.fileExtension}`;
-    this.#namePattern = new RegExp(
-      `^[0-9a-f]{64}\\.${this.backend.fileExtension.replace(/[-]/g, "\\-")}$`,
-    );
-    const limits: BudgetLimits = {
-      maxSize: readLimit(given.maxSize, "maxSize"),
-      maxEntries: readLimit(given.maxEntries, "maxEntries"),
-    };
-    if (limits.maxSize !== Infinity || limits.maxEntries !== Infinity) {
-      if (typeof this.fs.touch !== "function") {
-        throw new TypeError(
-          `maxSize and maxEntries need an fs adapter with touch() to track recency; ${this.fs.name} has none`,
-        );
-      }
-      this.budget = shared?.budget ?? this.#newBudget(limits);
-    } else {
-      this.budget = shared?.budget;
-    }
+    this.extensions = new Set([...BUILT_IN_EXTENSIONS, this.backend.fileExtension]);
+    this.directory = new BucketDirectory(this.fs, this.path, this.backend.fileExtension);
+    this.remover = new Remover(this.fs);
+    this.budget = config.limits === undefined ? undefined : this.newBudget(config.limits);
+  }
+
+  get lifetime(): number | null {
+    return this.#lifetime;
+  }
+
+  set lifetime(value: unknown) {
+    this.#lifetime = parseLifetime(value, "lifetime");
+  }
+
+  /** A budget over this bucket's directory (`oneOff`: for one pass, keeping no usage file). */
+  newBudget(limits: BudgetLimits, oneOff = false): Budget {
+    return new Budget(limits, {
+      fs: this.fs,
+      path: this.path,
+      extensions: this.extensions,
+      clockTolerance: this.clockTolerance,
+      remover: this.remover,
+      counted: (event, n) => {
+        this.stats[event] += n;
+      },
+    }, !oneOff);
   }
 
   /** Runs an eviction pass now, against the bucket's budget or `limits`. */
@@ -281,54 +133,18 @@ export class BucketCore {
     if (limits === undefined) {
       throw new TypeError("This bucket has no maxSize or maxEntries: pass the limits to evict");
     }
-    return await this.#newBudget(limits).evict();
+    return await this.newBudget(limits, true).evict();
   }
 
-  /** A budget over this bucket's directory. */
-  #newBudget(limits: BudgetLimits): Budget {
-    return new Budget(limits, {
-      fs: this.fs,
-      path: this.path,
-      isExpired: (header, now, path) => this.isExpired(header, now, path),
-      removeIfUnchanged: (path, seen, headerOnly) =>
-        this.#removeIfUnchanged(path, seen, headerOnly),
-      counted: (event, n) => {
-        this.stats[event] += n;
-      },
-    });
-  }
-
-  /** Entries and bytes of this backend's entry files on disk (streams every shard). */
-  async usage(): Promise<{ entries: number; bytes: number }> {
+  /** Entries and bytes of this backend's entry files (one walk over the directory). */
+  async usage(): Promise<BucketUsage> {
     const usage = { entries: 0, bytes: 0 };
-    for await (const entry of entryFiles(this.fs, this.path)) {
-      if (entry.extension !== this.backend.fileExtension) continue;
-      const stat = await this.fs.stat(entry.path);
-      if (stat === null) continue;
+    const extensions = new Set([this.backend.fileExtension]);
+    for await (const found of walkBucket(this.fs, this.path, { extensions })) {
       usage.entries++;
-      usage.bytes += stat.size;
+      usage.bytes += found.stat.size;
     }
     return usage;
-  }
-
-  /** Counts a hit, and marks the entry used for the budget (memory hits: at most once a minute). */
-  #hit(entry: MemoryEntry, now: number): void {
-    this.stats.hits++;
-    const budget = this.budget;
-    if (budget !== undefined && now - (entry.touchedAt ?? 0) > TOUCH_INTERVAL_MS) {
-      entry.touchedAt = now;
-      if (entry.fileName !== undefined && !entry.pending) {
-        budget.noteUse(this.entryPath(entry.fileName), now, false);
-      }
-    }
-  }
-
-  get lifetime(): number | null {
-    return this.#lifetime;
-  }
-
-  set lifetime(value: unknown) {
-    this.#lifetime = parseLifetime(value, "lifetime");
   }
 
   // --- keys ---------------------------------------------------------------
@@ -383,86 +199,35 @@ export class BucketCore {
     return located.hash + this.#extension;
   }
 
-  /**
-   * The path of an entry file: in the shard directory named by the first two
-   * hex digits of its hash, so no directory holds more than 1/256 of the
-   * entries. (The checksum covers the bare file name, not the shard.)
-   */
+  /** The path of an entry file, in its shard. */
   entryPath(fileName: string): string {
-    return join(this.path, fileName.slice(0, 2), fileName);
-  }
-
-  /** Where layout 1 kept the entry: in the bucket directory itself. */
-  #legacyPath(fileName: string): string {
-    return join(this.path, fileName);
-  }
-
-  /**
-   * Finds out once whether the directory may hold layout-1 entries: not if it
-   * has the layout file; otherwise it peeks at the first names of the
-   * directory itself (shards are directories and are not listed), stopping
-   * at the first entry file. No operation lists the whole directory.
-   */
-  #checkLayout(): Promise<void> | undefined {
-    if (this.#legacy !== undefined) return undefined;
-    return this.#layoutCheck ??= (async () => {
-      if (await this.fs.readPrefix(join(this.path, LAYOUT_FILE), 1) !== null) {
-        this.#legacy = false;
-        return;
-      }
-      if (this.fs.noLegacyLayout === true) {
-        this.#layoutFileNeeded = true;
-        this.#legacy = false;
-        return;
-      }
-      let legacy = false;
-      for await (const name of this.fs.list(this.path)) {
-        if (this.#namePattern.test(name)) {
-          legacy = true;
-          break;
-        }
-      }
-      this.#layoutFileNeeded = !legacy;
-      this.#legacy = legacy;
-    })().finally(() => {
-      this.#layoutCheck = undefined;
-    });
-  }
-
-  /** Removes an entry's file in its shard, and its layout-1 file where one may exist. */
-  async #removeEntryFiles(fileName: string): Promise<boolean> {
-    const removed = await this.fs.remove(this.entryPath(fileName));
-    if (this.#legacy !== true) return removed;
-    return await this.fs.remove(this.#legacyPath(fileName)) || removed;
+    return entryPath(this.path, fileName);
   }
 
   // --- expiry ---------------------------------------------------------------
 
-  /** Whether an entry is expired now, by its date or by a shortened bucket lifetime. */
+  /** Whether an entry reads as missing now (its date, or a shortened bucket lifetime). */
   isExpired(
     entry: { expiresAt: number | null; own: boolean },
     now: number,
     file?: string,
   ): boolean {
-    if (entry.expiresAt !== null && now > entry.expiresAt) return true;
-    const lifetime = this.#lifetime;
-    if (
-      !entry.own && lifetime !== null &&
-      (entry.expiresAt === null || entry.expiresAt > now + lifetime)
-    ) {
-      fileLogger.warn(
-        "Entry {file} expired: the bucket's lifetime ({lifetime} ms) is shorter than when it was written",
-        () => ({
-          file,
-          lifetime,
-        }),
-      );
-      return true;
-    }
-    return false;
+    return readsAsExpired(entry, now, this.#lifetime, this.clockTolerance, file);
   }
 
   // --- reading ----------------------------------------------------------------
+
+  /** Counts a hit, and marks the entry used for the budget (memory hits: at most once a minute). */
+  #hit(entry: MemoryEntry, now: number): void {
+    this.stats.hits++;
+    const budget = this.budget;
+    if (budget !== undefined && now - (entry.touchedAt ?? 0) > TOUCH_INTERVAL_MS) {
+      entry.touchedAt = now;
+      if (entry.fileName !== undefined && !entry.pending) {
+        budget.noteUse(this.entryPath(entry.fileName), now, false);
+      }
+    }
+  }
 
   /** The live entry for a key, from memory or its file; undefined when missing. */
   async lookup(key: unknown): Promise<MemoryEntry | undefined> {
@@ -483,19 +248,27 @@ export class BucketCore {
 
   /** As `lookup`, for a key already located. */
   async lookupLocated(located: Located): Promise<MemoryEntry | undefined> {
-    const hit = this.memory.get(located.memKey);
+    const memKey = located.memKey;
+    const hit = this.memory.get(memKey);
     if (hit !== undefined) {
       const now = Date.now();
       if (!this.isExpired(hit, now, hit.fileName)) {
         this.#hit(hit, now);
         return hit;
       }
-      this.memory.delete(located.memKey);
-      this.stats.misses++;
-      // An expired pending entry still supersedes an older file: remove it too.
-      await this.#checkLayout();
-      if (await this.#removeEntryFiles(this.fileName(located))) this.#removed(hit.size, "expired");
-      return undefined;
+      if (hit.pending) {
+        // An expired pending entry still supersedes an older file: the key
+        // reads as missing until something newer is set.
+        this.stats.misses++;
+        await this.serialize(memKey, async () => {
+          if (this.memory.peek(memKey) !== hit) return;
+          this.memory.delete(memKey);
+          await this.removeEntryFiles(hit.fileName!);
+        });
+        return undefined;
+      }
+      // The file judges itself: it may hold something newer.
+      if (this.memory.peek(memKey) === hit) this.memory.delete(memKey);
     }
     const loaded = await this.#load(located);
     if (loaded === undefined) this.stats.misses++;
@@ -516,39 +289,60 @@ export class BucketCore {
   }
 
   async #readEntry(located: Located, load: Load): Promise<MemoryEntry | undefined> {
-    await this.#checkLayout();
+    await this.directory.check();
     const fileName = this.fileName(located);
-    let path = this.entryPath(fileName);
-    fileLogger.info("Attempt load from file: {path}", () => ({
-      path,
-      key: keyForLog(located.key),
-      backend: this.backend.identity,
-    }));
-    let file = await this.fs.readFile(path);
-    if (file === null && this.#legacy) {
-      path = this.#legacyPath(fileName);
-      file = await this.fs.readFile(path);
+    for (const path of this.directory.paths(fileName, this.entryPath(fileName))) {
+      fileLogger.info("Attempt load from file: {path}", () => ({
+        path,
+        key: keyForLog(located.key),
+        backend: this.backend.identity,
+      }));
+      const file = await this.fs.readFile(path);
+      if (file === null) continue;
+      return await this.#decode(located, load, fileName, path, file);
     }
-    if (file === null) return undefined;
+    return undefined;
+  }
+
+  /** Checks and decodes a file read for a key; damaged files are removed, foreign ones left. */
+  async #decode(
+    located: Located,
+    load: Load,
+    fileName: string,
+    path: string,
+    file: Uint8Array,
+  ): Promise<MemoryEntry | undefined> {
     const header = parseHeader(file);
-    if (typeof header === "string") return await this.#discardDamaged(path, header, file);
+    if (isProblem(header)) {
+      if (header.damaged) return await this.#discardDamaged(path, header.reason, file);
+      fileLogger.warn("Leaving {path} alone: {reason}", () => ({ path, reason: header.reason }));
+      return undefined;
+    }
     const payload = checkPayload(fileName, file, header);
     if (typeof payload === "string") return await this.#discardDamaged(path, payload, file);
-    if (this.isExpired(header, Date.now(), path)) {
-      if (await this.#removeIfUnchanged(path, file)) this.#removed(file.length, "expired");
+    const now = Date.now();
+    if (this.isExpired(header, now, path)) {
+      if (
+        deletableByAge(header, now, this.clockTolerance) &&
+        await this.remover.removeJudged(path, file, false)
+      ) {
+        this.#removed(file.length, "expired");
+      }
       return undefined;
     }
     let value: unknown;
     try {
       value = this.backend.load(payload).value;
     } catch (error) {
+      // Only the backend's word that the data cannot be read makes the file
+      // damaged; any other error (a bug, a reviver's) rejects the call.
+      if (!(error instanceof BackendLoadError)) throw error;
       return await this.#discardDamaged(
         path,
-        `${this.backend.identity} could not load it: ${String(error)}`,
+        `${this.backend.identity} could not load it: ${error.message}`,
         file,
       );
     }
-    const now = Date.now();
     const entry: MemoryEntry = {
       value,
       expiresAt: header.expiresAt,
@@ -559,7 +353,9 @@ export class BucketCore {
       touchedAt: now,
     };
     await this.budget?.noteUse(path, now, true);
-    if (!load.superseded) this.memory.set(located.memKey, entry);
+    if (!load.superseded && this.memory.peek(located.memKey)?.pending !== true) {
+      this.memory.set(located.memKey, entry);
+    }
     return entry;
   }
 
@@ -571,7 +367,9 @@ export class BucketCore {
       backend: this.backend.identity,
     }));
     try {
-      if (await this.#removeIfUnchanged(path, seen)) this.#removed(seen.length, "damaged");
+      if (await this.remover.removeJudged(path, seen, false)) {
+        this.#removed(seen.length, "damaged");
+      }
     } catch (error) {
       fileLogger.warn(
         "Could not remove damaged entry file {path}: {error}",
@@ -579,22 +377,6 @@ export class BucketCore {
       );
     }
     return undefined;
-  }
-
-  /**
-   * Removes a file only if it still holds what was read (`seen`: the whole
-   * file, or with `headerOnly` its header): another process may have replaced
-   * it with a fresh entry since, and that must stay.
-   */
-  async #removeIfUnchanged(path: string, seen: Uint8Array, headerOnly = false): Promise<boolean> {
-    // A header read from a file shorter than a header was the whole file.
-    const whole = !headerOnly || seen.length < HEADER_SIZE;
-    const now = await this.fs.readPrefix(path, seen.length + 1);
-    if (now === null || (whole ? now.length !== seen.length : now.length <= seen.length)) {
-      return false;
-    }
-    for (let i = 0; i < seen.length; i++) if (now[i] !== seen[i]) return false;
-    return await this.fs.remove(path);
   }
 
   /** Counts a removed entry file, for stats and the budget. */
@@ -638,27 +420,35 @@ export class BucketCore {
     return encodeEntryFile(fileName, dumped, expiresAt, own);
   }
 
-  /** Stores a value under a key: on disk (or pending, for deferred buckets) and in memory. */
-  async set(key: unknown, value: unknown, options?: SetOptions): Promise<MemoryEntry> {
-    let own = false;
-    let lifetime = this.#lifetime;
-    if (options !== undefined) {
-      if (typeof options !== "object" || options === null) {
-        throw new TypeError("set options must be an object such as { lifetime: 1000 }");
-      }
-      for (const name of Object.keys(options)) {
-        if (name !== "lifetime") {
-          throw new TypeError(`Unknown set option "${name}": the only option is lifetime`);
-        }
-      }
-      if ("lifetime" in options) {
-        own = true;
-        lifetime = parseLifetime(options.lifetime, "set lifetime");
+  /** Reads `set` options into the lifetime to use and whether the entry owns it. */
+  readSetOptions(options: SetOptions | undefined): { lifetime: number | null; own: boolean } {
+    if (options === undefined) return { lifetime: this.#lifetime, own: false };
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError("set options must be an object such as { lifetime: 1000 }");
+    }
+    for (const name of Object.keys(options)) {
+      if (name !== "lifetime") {
+        throw new TypeError(`Unknown set option "${name}": the only option is lifetime`);
       }
     }
+    if (!("lifetime" in options)) return { lifetime: this.#lifetime, own: false };
+    return { lifetime: parseLifetime(options.lifetime, "set lifetime"), own: true };
+  }
+
+  /**
+   * Stores a value under a key: on disk and in memory, or — `deferred` —
+   * pending in memory until a sync.
+   */
+  async set(
+    key: unknown,
+    value: unknown,
+    options: SetOptions | undefined,
+    deferred: boolean,
+  ): Promise<MemoryEntry> {
+    const { lifetime, own } = this.readSetOptions(options);
     let located = this.locate(key);
     if (located instanceof Promise) located = await located;
-    return await this.setLocated(located, key, value, lifetime, own);
+    return await this.setLocated(located, key, value, deferred, lifetime, own);
   }
 
   /** As `set`, for a key already located, with the lifetime resolved. */
@@ -666,10 +456,18 @@ export class BucketCore {
     located: Located,
     key: unknown,
     value: unknown,
+    deferred: boolean,
     lifetime: number | null = this.#lifetime,
     own = false,
   ): Promise<MemoryEntry> {
-    const expiresAt = lifetime === null ? null : Date.now() + lifetime;
+    // Whole milliseconds, as the header holds them: memory and file agree.
+    const expiresAt = lifetime === null ? null : Math.ceil(Date.now() + lifetime);
+    if (expiresAt !== null && expiresAt > MAX_EXPIRES_AT) {
+      throw new RangeError(
+        `A lifetime of ${lifetime} ms puts the expiry past the year 275760, the last date an ` +
+          'entry can hold: use a shorter lifetime, or 0 / null for "never expires"',
+      );
+    }
     const fileName = this.fileName(located);
     const file = this.dumpEntry(fileName, value, expiresAt, own);
     const entry: MemoryEntry = {
@@ -677,19 +475,20 @@ export class BucketCore {
       expiresAt,
       own,
       size: file.length,
-      pending: this.deferred,
+      pending: deferred,
       fileName,
       key,
     };
     const memKey = located.memKey;
     this.#supersede(memKey);
-    if (this.deferred) {
+    if (deferred) {
       entry.file = file;
       this.memory.set(memKey, entry);
       return entry;
     }
-    await this.#serialize(memKey, async () => {
-      await this.writeFile(fileName, file, expiresAt, this.memory.peek(memKey)?.size);
+    await this.serialize(memKey, async () => {
+      this.#supersede(memKey);
+      await this.writeEntry(fileName, file, expiresAt, this.memory.peek(memKey)?.size);
       this.memory.set(memKey, entry);
     });
     return entry;
@@ -700,39 +499,34 @@ export class BucketCore {
    * on first use. In a layout-1 directory it then removes the entry's old
    * file, which would otherwise resurface once this one is deleted.
    */
-  async writeFile(
+  async writeEntry(
     fileName: string,
     file: Uint8Array,
     expiresAt: number | null,
     replaced?: number,
   ): Promise<void> {
-    await this.#checkLayout();
+    await this.directory.check();
     const path = this.entryPath(fileName);
-    const shard = fileName.slice(0, 2);
-    if (!this.#shardsMade.has(shard)) {
-      await this.fs.mkdir(join(this.path, shard));
-      this.#shardsMade.add(shard);
-    }
+    await this.directory.makeShard(fileName);
     try {
       await this.fs.writeFileAtomic(path, file, { expiresAt });
     } catch (error) {
       // Someone removed the directory meanwhile (a clear, by hand).
       if ((error as { code?: string })?.code !== "ENOENT") throw error;
-      await this.fs.mkdir(join(this.path, shard));
+      await this.directory.makeShard(fileName, true);
       await this.fs.writeFileAtomic(path, file, { expiresAt });
     }
-    if (this.#layoutFileNeeded) {
-      this.#layoutFileNeeded = false;
-      await this.fs.writeFileAtomic(join(this.path, LAYOUT_FILE), encoder.encode(LAYOUT_TEXT));
+    await this.directory.writeLayoutFileIfNeeded();
+    if (this.directory.legacy) {
+      await this.#removeOwn(this.directory.paths(fileName, path)[1]);
     }
-    if (this.#legacy) await this.fs.remove(this.#legacyPath(fileName));
     this.stats.writes++;
     this.stats.bytesWritten += file.length;
     this.budget?.noteWrite(file.length, replaced);
   }
 
-  /** Runs writes of one key one after another, so disk and memory agree on the last one. */
-  #serialize<T>(memKey: string, task: () => Promise<T>): Promise<T> {
+  /** Runs writes and deletes of one key one after another, so disk and memory agree on the last. */
+  serialize<T>(memKey: string, task: () => Promise<T>): Promise<T> {
     const previous = this.#writes.get(memKey);
     const next = previous === undefined ? task() : previous.then(task, task);
     const tail = next.catch(() => {});
@@ -743,218 +537,85 @@ export class BucketCore {
     return next;
   }
 
+  /**
+   * Removes a file of ours at `path` (its header is the library's), unless
+   * it changed since its first bytes were read. Resolves whether it did.
+   */
+  async #removeOwn(path: string): Promise<{ removed: boolean; live: boolean }> {
+    const prefix = await this.fs.readPrefix(path, HEADER_SIZE);
+    if (prefix === null) return { removed: false, live: false };
+    const header = parseHeader(prefix);
+    if (isProblem(header) && !header.damaged) return { removed: false, live: false };
+    const live = !isProblem(header) && !this.isExpired(header, Date.now());
+    return { removed: await this.fs.removeIfUnchanged(path, prefix, { prefixOnly: true }), live };
+  }
+
+  /** Removes an entry's file in its shard, and its layout-1 file where one may exist. */
+  async removeEntryFiles(fileName: string): Promise<{ removed: boolean; live: boolean }> {
+    await this.directory.check();
+    let removed = false;
+    let live = false;
+    for (const path of this.directory.paths(fileName, this.entryPath(fileName))) {
+      const result = await this.#removeOwn(path);
+      removed ||= result.removed;
+      live ||= result.live && result.removed;
+    }
+    return { removed, live };
+  }
+
+  /** Removes a key from memory and storage; resolves whether a live entry was removed. */
   async delete(key: unknown): Promise<boolean> {
     let located = this.locate(key);
     if (located instanceof Promise) located = await located;
     const memKey = located.memKey;
     this.#supersede(memKey);
-    await this.#checkLayout();
     const fileName = this.fileName(located);
-    return await this.#serialize(memKey, async () => {
+    return await this.serialize(memKey, async () => {
+      this.#supersede(memKey);
       const held = this.memory.delete(memKey);
-      let live = held !== undefined && !this.isExpired(held, Date.now());
-      const paths = this.#legacy
-        ? [this.entryPath(fileName), this.#legacyPath(fileName)]
-        : [this.entryPath(fileName)];
-      for (const path of paths) {
-        if (live) break;
-        const prefix = await this.fs.readPrefix(path, HEADER_SIZE);
-        if (prefix !== null) {
-          const header = parseHeader(prefix);
-          live = typeof header !== "string" && !this.isExpired(header, Date.now());
-        }
-      }
-      const removed = await this.#removeEntryFiles(fileName);
-      const deleted = live && (removed || held?.pending === true);
+      const heldLive = held !== undefined && !this.isExpired(held, Date.now());
+      const { removed, live } = await this.removeEntryFiles(fileName);
+      const deleted = (heldLive && (removed || held.pending)) || live;
       if (deleted) this.stats.deletes++;
       if (removed) this.budget?.noteRemove(held?.size ?? 0);
       return deleted;
     });
   }
 
+  /** Drops the in-memory copy of a key; a pending entry is written first, never lost. */
   async unload(key: unknown): Promise<void> {
     let located = this.locate(key);
     if (located instanceof Promise) located = await located;
-    this.#supersede(located.memKey);
-    this.memory.delete(located.memKey);
-  }
-
-  // --- deferred writes ---------------------------------------------------------
-
-  /** Writes pending entries (bounded parallelism); failed ones stay pending. */
-  async sync(): Promise<SyncResult> {
-    const result: SyncResult = { written: 0, bytes: 0, dropped: 0 };
-    const failures: Error[] = [];
-    const queue = [...this.memory.pending()];
-    const now = Date.now();
-    const worker = async () => {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
-        const [memKey, entry] = item;
-        if (this.isExpired(entry, now)) {
-          if (this.memory.peek(memKey) === entry) this.memory.delete(memKey);
-          result.dropped++;
-          try {
-            // Nothing older may resurface in place of the expired value.
-            await this.#checkLayout();
-            await this.#removeEntryFiles(entry.fileName!);
-          } catch (error) {
-            failures.push(
-              new Error(
-                `Could not remove the superseded file ${entry.fileName}: ${String(error)}`,
-                { cause: error },
-              ),
-            );
-          }
-          continue;
-        }
-        const file = entry.file!;
-        try {
-          await this.#serialize(
-            memKey,
-            () => this.writeFile(entry.fileName!, file, entry.expiresAt),
-          );
-          // A newer set during the write keeps its own pending state.
-          if (this.memory.peek(memKey) === entry) {
-            entry.pending = false;
-            entry.file = undefined;
-          }
-          result.written++;
-          result.bytes += file.length;
-        } catch (error) {
-          const failure = new Error(
-            `Could not write the entry for key ${keyForLog(entry.key)} to ${entry.fileName}: ${
-              String(error)
-            }`,
-            { cause: error },
-          );
-          failures.push(failure);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(SYNC_PARALLELISM, queue.length) }, worker));
-    this.memory.trim();
-    if (failures.length > 0) {
-      throw new AggregateError(
-        failures,
-        `sync wrote ${result.written} entries; ${failures.length} failed and stay pending for the next sync`,
-      );
+    const memKey = located.memKey;
+    this.#supersede(memKey);
+    if (this.memory.peek(memKey)?.pending) {
+      await this.serialize(memKey, () => this.writePending(memKey));
     }
-    return result;
-  }
-
-  // --- pruning -------------------------------------------------------------------
-
-  /**
-   * Removes expired and damaged entry files and orphaned temporary files,
-   * streaming the directory and its shards one name at a time and reading
-   * only entry headers (a whole file only when its size disagrees with its
-   * header). Moves layout-1 entries into their shards.
-   *
-   * @param onProgress called after each directory
-   */
-  async prune(onProgress?: (progress: PruneProgress) => void): Promise<PrunedFilesInfo> {
-    const info: PrunedFilesInfo = { size: 0, num: 0 };
-    const now = Date.now();
-    let seen = 0;
-    let legacyLeft = 0;
-    await this.#checkLayout();
-    const directories = ["", ...SHARDS];
-    for (const [done, shard] of directories.entries()) {
-      const dir = join(this.path, shard);
-      for await (const name of this.fs.list(dir, { includeTemporary: true })) {
-        const path = join(dir, name);
-        if (isTemporaryName(name)) {
-          seen++;
-          const stat = await this.fs.stat(path);
-          if (
-            stat !== null && now - stat.mtimeMs > ORPHAN_TEMP_AGE_MS && await this.fs.remove(path)
-          ) {
-            info.size += stat.size;
-            info.num++;
-          }
-          continue;
-        }
-        if (!this.#namePattern.test(name) || (shard !== "" && !name.startsWith(shard))) continue;
-        seen++;
-        const verdict = await this.judge(path, name, now);
-        if (verdict.remove) {
-          if (await this.#removeIfUnchanged(path, verdict.seen, verdict.headerOnly)) {
-            info.size += verdict.size;
-            info.num++;
-            this.#removed(verdict.size, verdict.reason === undefined ? "expired" : "damaged");
-          }
-        } else if (shard === "" && verdict.header !== undefined) {
-          if (!await this.#migrate(name, path)) legacyLeft++;
-        }
-      }
-      onProgress?.({ directories: done + 1, of: directories.length, files: seen });
-    }
-    if (this.#legacy && legacyLeft === 0) {
-      await this.fs.writeFileAtomic(join(this.path, LAYOUT_FILE), encoder.encode(LAYOUT_TEXT));
-      this.#legacy = false;
-    }
-    return info;
+    const held = this.memory.peek(memKey);
+    if (held !== undefined && !held.pending) this.memory.delete(memKey);
   }
 
   /**
-   * Whether an entry file should go (expired or damaged), from its header, or
-   * from one full read when its size disagrees with the header (damaged, or
-   * replaced between the two reads). `seen` is what to compare before removing.
+   * Writes a key's pending entry if it still is one (run inside
+   * `serialize`). Resolves the bytes written, `0` when there was nothing to
+   * write, or `-1` when the entry had expired and was dropped.
    */
-  async judge(path: string, name: string, now: number): Promise<{
-    remove: boolean;
-    reason?: string;
-    header?: EntryHeader;
-    seen: Uint8Array;
-    headerOnly: boolean;
-    size: number;
-  }> {
-    const gone = { remove: false, seen: new Uint8Array(), headerOnly: true, size: 0 };
-    const prefix = await this.fs.readPrefix(path, HEADER_SIZE);
-    const stat = prefix === null ? null : await this.fs.stat(path);
-    if (prefix === null || stat === null) return gone;
-    let header = parseHeader(prefix);
-    let seen = prefix;
-    let headerOnly = true;
-    let size = stat.size;
-    let reason = typeof header === "string" ? header : undefined;
-    if (typeof header !== "string" && stat.size !== HEADER_SIZE + header.length) {
-      const file = await this.fs.readFile(path);
-      if (file === null) return gone;
-      [seen, headerOnly, size] = [file, false, file.length];
-      header = parseHeader(file);
-      reason = typeof header === "string" ? header : undefined;
-      if (typeof header !== "string") {
-        const payload = checkPayload(name, file, header);
-        if (typeof payload === "string") reason = payload;
-      }
+  async writePending(memKey: string, now = Date.now()): Promise<number> {
+    const entry = this.memory.peek(memKey);
+    if (entry === undefined || !entry.pending || entry.file === undefined) return 0;
+    if (this.isExpired(entry, now)) {
+      this.memory.delete(memKey);
+      // Nothing older may resurface in place of the expired value.
+      await this.removeEntryFiles(entry.fileName!);
+      return -1;
     }
-    if (reason !== undefined) {
-      fileLogger.warn("Removing damaged entry file {path}: {reason}", () => ({
-        path,
-        reason,
-        backend: this.backend.identity,
-      }));
-      return { remove: true, reason, seen, headerOnly, size };
+    const file = entry.file;
+    await this.writeEntry(entry.fileName!, file, entry.expiresAt);
+    // A deferred set during the write keeps its own pending state.
+    if (this.memory.peek(memKey) === entry) {
+      entry.pending = false;
+      entry.file = undefined;
     }
-    const live = header as EntryHeader;
-    return { remove: this.isExpired(live, now, path), header: live, seen, headerOnly, size };
-  }
-
-  /**
-   * Moves a live layout-1 entry into its shard, unless the shard already has
-   * a (newer) file for it. Returns whether the old file is gone.
-   */
-  async #migrate(name: string, path: string): Promise<boolean> {
-    const target = this.entryPath(name);
-    if (await this.fs.stat(target) === null) {
-      const file = await this.fs.readFile(path);
-      if (file === null) return true;
-      await this.fs.mkdir(join(this.path, name.slice(0, 2)));
-      await this.fs.writeFileAtomic(target, file);
-      return await this.#removeIfUnchanged(path, file) || await this.fs.stat(path) === null;
-    }
-    await this.fs.remove(path);
-    return true;
+    return file.length;
   }
 }

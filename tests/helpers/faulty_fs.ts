@@ -1,7 +1,14 @@
 // A FileSystem wrapper that fails chosen operations, for fault-injection tests.
 
-import { LAYOUT_FILE } from "../../src/_bucket_core.ts";
-import type { AtomicWriteOptions, FileStat, FileSystem, ListOptions } from "../../src/fs/types.ts";
+import { LAYOUT_FILE } from "../../src/format/layout.ts";
+import type {
+  AtomicWriteOptions,
+  FileStat,
+  FileSystem,
+  FileSystemCapabilities,
+  ListOptions,
+  RemoveIfUnchangedOptions,
+} from "../../src/fs/types.ts";
 
 /** The operations a fault can be injected into. */
 export type FsOperation =
@@ -9,6 +16,7 @@ export type FsOperation =
   | "readPrefix"
   | "writeFileAtomic"
   | "remove"
+  | "removeIfUnchanged"
   | "list"
   | "touch"
   | "stat"
@@ -37,6 +45,7 @@ export class FaultyFileSystem implements FileSystem {
     readPrefix: 0,
     writeFileAtomic: 0,
     remove: 0,
+    removeIfUnchanged: 0,
     list: 0,
     stat: 0,
     mkdir: 0,
@@ -49,6 +58,11 @@ export class FaultyFileSystem implements FileSystem {
   constructor(inner: FileSystem) {
     this.inner = inner;
     this.name = `faulty(${inner.name})`;
+  }
+
+  /** The wrapped adapter's capabilities. */
+  get capabilities(): FileSystemCapabilities | undefined {
+    return this.inner.capabilities;
   }
 
   /** Makes the next `times` calls of `operation` fail with `code` (Infinity: until `heal`). */
@@ -96,6 +110,14 @@ export class FaultyFileSystem implements FileSystem {
   async remove(path: string): Promise<boolean> {
     this.#check("remove", path);
     return await this.inner.remove(path);
+  }
+  async removeIfUnchanged(
+    path: string,
+    seen: Uint8Array,
+    options?: RemoveIfUnchangedOptions,
+  ): Promise<boolean> {
+    this.#check("removeIfUnchanged", path);
+    return await this.inner.removeIfUnchanged(path, seen, options);
   }
   async *list(dir: string, options?: ListOptions): AsyncIterable<string> {
     this.#check("list", dir);

@@ -1,0 +1,70 @@
+/**
+ * The types of memoised functions and their options.
+ *
+ * @module
+ */
+
+/** Options of `bucket.memoize`. */
+export interface MemoizeOptions {
+  /**
+   * Include `this` in the key: its class name and its own enumerable
+   * properties (functions left out), or what its
+   * `[Symbol.for("bucketcache.keyState")]()` returns. Implied by the decorator.
+   */
+  method?: boolean;
+  /**
+   * A parameter name, or a predicate over the arguments: when truthy the
+   * cache is not read, the function is called and its result overwrites the
+   * entry. A named argument is not part of the key.
+   */
+  // deno-lint-ignore no-explicit-any
+  nocache?: string | ((...args: any[]) => unknown);
+  /** Parameter names or positions left out of the key; a rest parameter's name drops all extra arguments. */
+  ignore?: readonly (string | number)[];
+  /** What to key on instead of the arguments. */
+  // deno-lint-ignore no-explicit-any
+  key?: (...args: any[]) => unknown;
+  /** The function's identity in the key; default its `name`. */
+  name?: string;
+  /** Any key-able value; changing it starts a fresh set of entries. */
+  version?: unknown;
+}
+
+/** What a callback registered with `.callback()` receives on a cache hit. */
+export interface CachedCallInfo<A extends readonly unknown[] = unknown[], R = unknown> {
+  /** The arguments of the call. */
+  args: A;
+  /** The cached result. */
+  returnValue: R;
+  /** When the cached entry expires, or `null`. */
+  expirationDate: Date | null;
+}
+
+/** A memoised function: returns a Promise of the result, and takes callbacks for cache hits. */
+// deno-lint-ignore no-explicit-any
+export interface Memoized<A extends any[], R, This = unknown> {
+  /** Calls the function, or returns its cached result. */
+  (this: This, ...args: A): Promise<Awaited<R>>;
+  /**
+   * Registers `cb` to be called on cache hits (with `this` bound to the
+   * instance for methods). Returns the memoised function, for chaining.
+   */
+  callback(cb: (this: This, info: CachedCallInfo<A, Awaited<R>>) => unknown): Memoized<A, R, This>;
+}
+
+/** What `bucket.memoize(options)` returns: a standard decorator for methods and getters. */
+export interface MemoizeDecorator {
+  /** Decorates a method returning a Promise. */
+  // deno-lint-ignore no-explicit-any
+  <This, A extends any[], R>(
+    value: (this: This, ...args: A) => Promise<R>,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<R>>,
+  ): Memoized<A, R, This>;
+  /** Decorates a getter returning a Promise. */
+  <This, R>(
+    value: (this: This) => Promise<R>,
+    context: ClassGetterDecoratorContext<This, Promise<R>>,
+  ): (
+    this: This,
+  ) => Promise<R>;
+}

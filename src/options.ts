@@ -1,0 +1,83 @@
+/**
+ * The options of a bucket and of its operations.
+ *
+ * @module
+ */
+
+import type { Backend, BackendConfig } from "./backends/backend.ts";
+import type { KeyMaker } from "./keys/keymaker.ts";
+import type { DurationLike } from "./lifetime.ts";
+import type { FileSystem } from "./fs/types.ts";
+
+/** Options of `Bucket`. Lifetime shortcuts (`hours: 1`, …) add up as a `DurationLike`. */
+export interface BucketOptions extends DurationLike {
+  /**
+   * How values are serialised: a `Backend` subclass (configured by
+   * `config`) or an instance of one. Default: `StructuredCloneBackend`.
+   */
+  // deno-lint-ignore no-explicit-any
+  backend?: (abstract new (config?: any) => Backend) | Backend;
+  /** Options for the backend class in `backend`; unknown keys are a `TypeError`. */
+  config?: BackendConfig;
+  /** How keys become bytes. Default: `new DefaultKeyMaker()`. */
+  keymaker?: KeyMaker;
+  /**
+   * How long an entry stays readable after it is set: milliseconds or a
+   * duration such as `{ hours: 1 }`. `0`, `null` or absent: never expires.
+   */
+  lifetime?: number | DurationLike | null;
+  /**
+   * The in-memory layer: `true` (default: at most 10,000 entries or 64 MiB of
+   * serialised values, least recently used evicted first), `false` (every read
+   * goes to the file), or `{ maxEntries, maxBytes }`.
+   */
+  memory?: boolean | { maxEntries?: number; maxBytes?: number };
+  /** The storage adapter. Default: the running runtime's (`defaultFileSystem`). */
+  fs?: FileSystem;
+  /**
+   * A budget for the directory, in bytes of entry files (header and payload;
+   * not disk blocks). Past it, least recently used entries are evicted in the
+   * background, expired ones first, down to 90% of it. Shared by every
+   * process and bucket using the directory: recency is each file's
+   * modification time, set on writes and reads (memory hits mark it at most
+   * once a minute per entry). The first eviction in a process logs a warning.
+   * Default: no limit.
+   */
+  maxSize?: number;
+  /** A budget for the directory, in entries; as `maxSize`. Default: no limit. */
+  maxEntries?: number;
+  /**
+   * How far clocks of processes and machines sharing the directory may
+   * differ, in milliseconds or a duration. An entry is deleted for its age
+   * only once its written expiry is this far past, and an entry whose expiry
+   * lies up to this much beyond now + lifetime is not taken for one written
+   * under a longer lifetime. Default: one minute.
+   */
+  clockTolerance?: number | DurationLike;
+}
+
+/** Options of {@linkcode Bucket.set}. */
+export interface SetOptions {
+  /**
+   * This entry's own lifetime (milliseconds or a duration; `0` or `null`:
+   * never expires). The bucket's lifetime, and later changes to it, do not
+   * apply to the entry.
+   */
+  lifetime?: number | DurationLike | null;
+}
+
+/** Progress of `Bucket.pruneDirectory`, reported after each directory. */
+export interface PruneProgress {
+  /** Directories done: the bucket directory, then its 256 shards. */
+  directories: number;
+  /** Directories in all (257). */
+  of: number;
+  /** Files looked at so far: this backend's entry files and temporary files. */
+  files: number;
+}
+
+/** Options of `Bucket.pruneDirectory`. */
+export interface PruneOptions {
+  /** Called after each directory: pruning a large bucket takes a while. */
+  onProgress?: (progress: PruneProgress) => void;
+}
