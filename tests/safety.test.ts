@@ -300,3 +300,27 @@ describe("read-only storage", () => {
     });
   }
 });
+
+describe("a full disk on the library's own bookkeeping files", () => {
+  test("ENOSPC on the layout file: set resolves, the entry is readable, the file comes later", async () => {
+    const dir = await freshDir();
+    const fs = new FaultyFileSystem(new NodeFileSystem())
+      .fail("writeFileAtomic", "ENOSPC", 1, /\.bucketcache-layout$/);
+    const bucket = new Bucket(dir, { fs });
+    await bucket.set("k", "v");
+    assert.equal(await new Bucket(dir, { memory: false }).get("k"), "v");
+    await bucket.set("k2", "v2");
+    assert.ok((await readdir(dir)).includes(".bucketcache-layout"), "written with the next entry");
+  });
+
+  test("ENOSPC on the usage file: evict does its work and resolves", async () => {
+    const dir = await freshDir();
+    const fs = new FaultyFileSystem(new NodeFileSystem());
+    const bucket = new Bucket(dir, { fs, maxEntries: 100 });
+    for (let i = 0; i < 20; i++) await bucket.set(i, i);
+    fs.fail("writeFileAtomic", "ENOSPC", Infinity, /\.bucketcache-usage$/);
+    const result = await bucket.evict({ maxEntries: 10 });
+    assert.equal(result.usage.entries, 9);
+    assert.equal((await entryFiles(dir)).length, 9);
+  });
+});

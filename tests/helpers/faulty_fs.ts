@@ -32,6 +32,8 @@ const MESSAGES: Record<string, string> = {
 interface Fault {
   code: string;
   remaining: number;
+  /** Only paths matching this fail (all when absent). */
+  matching?: RegExp;
 }
 
 /**
@@ -65,9 +67,12 @@ export class FaultyFileSystem implements FileSystem {
     return this.inner.capabilities;
   }
 
-  /** Makes the next `times` calls of `operation` fail with `code` (Infinity: until `heal`). */
-  fail(operation: FsOperation, code: string, times = Infinity): this {
-    this.#faults.set(operation, { code, remaining: times });
+  /**
+   * Makes the next `times` calls of `operation` fail with `code` (Infinity:
+   * until `heal`); with `matching`, only calls on paths it matches.
+   */
+  fail(operation: FsOperation, code: string, times = Infinity, matching?: RegExp): this {
+    this.#faults.set(operation, { code, remaining: times, matching });
     return this;
   }
 
@@ -82,6 +87,7 @@ export class FaultyFileSystem implements FileSystem {
     if (!path.endsWith(LAYOUT_FILE)) this.calls[operation]++;
     const fault = this.#faults.get(operation);
     if (!fault || fault.remaining <= 0) return;
+    if (fault.matching !== undefined && !fault.matching.test(path)) return;
     fault.remaining--;
     const error = new Error(
       `${fault.code}: ${MESSAGES[fault.code] ?? "injected fault"}, ${operation} '${path}'`,
