@@ -18,9 +18,9 @@ function structurallyEqual(a: unknown, b: unknown): boolean | undefined {
 }
 import fc from "fast-check";
 import { anyValue } from "./helpers/random.ts";
-import { DefaultKeyMaker, StreamingDefaultKeyMaker } from "../mod.ts";
+import { Bucket, DefaultKeyMaker, MemoryFileSystem, StreamingDefaultKeyMaker } from "../mod.ts";
 import { hashKeyBytes, hashKeyChunks, hashPrefix } from "../src/keys/hash.ts";
-import { CHUNK_SIZE } from "../src/keys/encode.ts";
+import { CHUNK_SIZE, MAX_KEY_DEPTH } from "../src/keys/encode.ts";
 import { goldenKeyValues } from "./golden/key_values.ts";
 
 const keys = new DefaultKeyMaker();
@@ -217,6 +217,369 @@ describe("key errors name the place in the value and the fix", () => {
       () => new StreamingDefaultKeyMaker({ sortKeys: "yes" } as never),
       /sortKeys must be true or false/,
     );
+  });
+});
+
+/**
+ * Asserts that both key makers throw a TypeError whose message matches
+ * `message` (and whose cause is `cause`, when given), and returns it.
+ */
+async function assertKeyError(
+  value: unknown,
+  message: RegExp,
+  cause?: unknown,
+): Promise<TypeError> {
+  let thrown: unknown;
+  assert.throws(() => keys.makeKey(value), (error: unknown) => {
+    thrown = error;
+    return true;
+  });
+  assert.ok(thrown instanceof TypeError, `a TypeError, not ${thrown}`);
+  assert.match(thrown.message, message);
+  if (cause !== undefined) assert.equal(thrown.cause, cause, "the original error is the cause");
+  await assert.rejects(streamed(value), (error: unknown) => {
+    assert.ok(error instanceof TypeError, `the streaming key maker rejects with a TypeError too`);
+    assert.equal(error.message, (thrown as TypeError).message, "with the same message");
+    if (cause !== undefined) assert.equal(error.cause, cause);
+    return true;
+  });
+  return thrown;
+}
+
+describe("instances whose state the key cannot see are an error, not a shared key", () => {
+  class Point {
+    #x: number;
+    #y: number;
+    constructor(x: number, y: number) {
+      this.#x = x;
+      this.#y = y;
+    }
+    norm() {
+      return Math.hypot(this.#x, this.#y);
+    }
+  }
+
+  test("state in private #fields: a TypeError naming the place and keyState()", async () => {
+    const error = await assertKeyError(
+      [{ p: new Point(3, 4) }],
+      /^Cannot make a key from a Point with no own enumerable properties at key\[0\]\.p: /,
+    );
+    assert.match(error.message, /give the class a keyState\(\) method/);
+    assert.match(error.message, /Symbol\.for\("bucketcache\.keyState"\)/);
+    assert.match(error.message, /`key` or `ignore` option/);
+  });
+
+  test("state in a closure, a class with no fields, an anonymous class, an Error subclass", async () => {
+    class Counter {
+      constructor() {
+        let n = 0; // the state, in a closure behind a non-enumerable method
+        Object.defineProperty(this, "next", { value: () => ++n });
+      }
+    }
+    class Stateless {}
+    class AppError extends Error {}
+    await assertKeyError(
+      { c: new Counter() },
+      /a Counter with no own enumerable properties at key\.c/,
+    );
+    await assertKeyError(
+      new Stateless(),
+      /a Stateless with no own .* at key: .*null if it has none/,
+    );
+    await assertKeyError([new (class {})()], /an instance of an anonymous class .* at key\[0\]/);
+    await assertKeyError(
+      new Map([[1, new AppError("x")]]),
+      /an AppError .* at key<Map entry 0 value>/,
+    );
+  });
+
+  test("a memoised function no longer returns Point(3, 4)'s result for Point(6, 8)", async () => {
+    const bucket = new Bucket("/points", { fs: new MemoryFileSystem() });
+    const norm = bucket.memoize(function norm(p: Point) {
+      return p.norm();
+    });
+    await assert.rejects(norm(new Point(3, 4)), /a Point with no own enumerable properties at key/);
+    await assert.rejects(norm(new Point(6, 8)), TypeError);
+  });
+
+  test('a keyState() method is the same hook as [Symbol.for("bucketcache.keyState")]()', () => {
+    const Plain = class Point {
+      #x: number;
+      constructor(x: number) {
+        this.#x = x;
+      }
+      keyState() {
+        return [this.#x];
+      }
+    };
+    const Symbolic = class Point {
+      #x: number;
+      constructor(x: number) {
+        this.#x = x;
+      }
+      [Symbol.for("bucketcache.keyState")]() {
+        return [this.#x];
+      }
+    };
+    const Arrow = class Point {
+      #x: number;
+      constructor(x: number) {
+        this.#x = x;
+      }
+      keyState = () => [this.#x];
+    };
+    assert.notDeepEqual(keys.makeKey(new Plain(3)), keys.makeKey(new Plain(6)));
+    assert.deepEqual(keys.makeKey(new Plain(3)), keys.makeKey(new Plain(3)));
+    assert.deepEqual(keys.makeKey(new Plain(3)), keys.makeKey(new Symbolic(3)), "the same bytes");
+    assert.deepEqual(
+      keys.makeKey(new Arrow(3)),
+      keys.makeKey(new Symbolic(3)),
+      "an arrow field too",
+    );
+    class Stateless {
+      keyState() {
+        return null;
+      }
+    }
+    assert.deepEqual(keys.makeKey(new Stateless()), keys.makeKey(new Stateless()));
+    assert.notDeepEqual(keys.makeKey(new Stateless()), keys.makeKey(null));
+  });
+
+  test("keys made before keyState() was recognised keep their bytes", () => {
+    // Own enumerable properties, then toJSON(), decide before a keyState() method.
+    const WithFields = class Tagged {
+      id = 1;
+      keyState() {
+        return "ignored";
+      }
+    };
+    const Fields = class Tagged {
+      id = 1;
+    };
+    assert.deepEqual(keys.makeKey(new WithFields()), keys.makeKey(new Fields()));
+    const WithJSON = class Stamp {
+      toJSON() {
+        return "json";
+      }
+      keyState() {
+        return "ignored";
+      }
+    };
+    const JSONOnly = class Stamp {
+      toJSON() {
+        return "json";
+      }
+    };
+    assert.deepEqual(keys.makeKey(new WithJSON()), keys.makeKey(new JSONOnly()));
+    assert.equal(hex(keys.makeKey(new JSONOnly())), "12055374616d7006046a736f6e");
+  });
+
+  test("empty plain objects and built-ins without own properties are still keys", async () => {
+    const values: unknown[] = [
+      {},
+      Object.create(null),
+      [],
+      new Date(0),
+      new Map(),
+      new Set(),
+      /x/,
+      new Uint8Array(0),
+      new ArrayBuffer(0),
+      new DataView(new ArrayBuffer(0)),
+      Object(1),
+      Object(""),
+      new (class Sub extends Map {})(),
+    ];
+    for (const value of values) {
+      assert.ok(keys.makeKey(value).length > 0);
+      assert.deepEqual(await streamed(value), keys.makeKey(value));
+    }
+    assert.equal(hex(keys.makeKey({})), "0900");
+  });
+});
+
+describe("deep nesting", () => {
+  const nest = (depth: number, wrap: (inner: unknown) => unknown, leaf: unknown = 1): unknown => {
+    let value = leaf;
+    for (let i = 0; i < depth; i++) value = wrap(value);
+    return value;
+  };
+
+  test("keys nested thousands deep encode (no stack overflow), with the documented bytes", async () => {
+    assert.equal(MAX_KEY_DEPTH, 10_000, "the limit the JSDoc states");
+    for (const depth of [1_500, 5_000, MAX_KEY_DEPTH]) {
+      const arrays = nest(depth, (v) => [v]);
+      const expected = "0701".repeat(depth) + "043ff0000000000000";
+      assert.equal(hex(keys.makeKey(arrays)), expected, `${depth} arrays`);
+      assert.equal(hex(await streamed(arrays)), expected, `${depth} arrays, streamed`);
+    }
+    const objects = nest(3_000, (v) => ({ a: v }));
+    const expected = "09010161".repeat(3_000) + "043ff0000000000000";
+    assert.equal(hex(keys.makeKey(objects)), expected);
+    assert.equal(hex(await streamed(objects)), expected);
+  });
+
+  test("deep Maps, Sets, instances and keyState results: Default and Streaming agree", async () => {
+    const state = Symbol.for("bucketcache.keyState");
+    class Node {
+      child: unknown;
+      constructor(child: unknown) {
+        this.child = child;
+      }
+    }
+    class Wrapped {
+      #inner: unknown;
+      constructor(inner: unknown) {
+        this.#inner = inner;
+      }
+      [state]() {
+        return [this.#inner];
+      }
+    }
+    const shapes: [string, unknown][] = [
+      ["Map keys (sorted on their own)", nest(1_500, (v) => new Map([[v, 1], [{ x: 2 }, 0]]))],
+      ["Set members (sorted on their own)", nest(1_500, (v) => new Set([v, 0]))],
+      ["Map values", nest(1_500, (v) => new Map([["k", v]]))],
+      ["instances", nest(1_500, (v) => new Node(v))],
+      ["keyState results", nest(1_500, (v) => new Wrapped(v))],
+      ["boxed", nest(1_500, (v) => [Object(1), v])],
+    ];
+    for (const [label, value] of shapes) {
+      const bytes = keys.makeKey(value);
+      assert.deepEqual(await streamed(value), bytes, label);
+      const unsorted = new DefaultKeyMaker({ sortKeys: false });
+      assert.deepEqual(
+        await streamed(value, new StreamingDefaultKeyMaker({ sortKeys: false })),
+        unsorted.makeKey(value),
+        `${label}, sortKeys: false`,
+      );
+    }
+  });
+
+  test(`more than ${MAX_KEY_DEPTH} levels is a TypeError naming where`, async () => {
+    const error = await assertKeyError(
+      { root: nest(MAX_KEY_DEPTH, (v) => [v]) },
+      new RegExp(
+        `^Cannot make a key from a value nested more than ${MAX_KEY_DEPTH} levels deep at ` +
+          String.raw`key\.root(\[0\]){11}…\(9976 more\)…(\[0\]){12}: keys may nest at most`,
+      ),
+    );
+    assert.ok(error.message.length < 500, "the path is shortened");
+    await assertKeyError(
+      nest(MAX_KEY_DEPTH + 1, (v) => new Set([v, 0])),
+      /nested more than 10000 levels deep at key(<Set member 0>){12}…/,
+    );
+  });
+
+  test("a keyState or getter that makes a new object every time fails instead of running on", async () => {
+    const state = Symbol.for("bucketcache.keyState");
+    class Endless {
+      [state]() {
+        return new Endless();
+      }
+    }
+    await assertKeyError(new Endless(), /nested more than 10000 levels deep at key<Endless state>/);
+    const endless = (): unknown => ({
+      get next() {
+        return endless();
+      },
+    });
+    await assertKeyError(endless(), /nested more than 10000 levels deep at key\.next\.next/);
+  });
+});
+
+describe("a getter, toJSON() or keyState() that throws is a TypeError naming where", () => {
+  const boom = new Error("boom");
+
+  test("a getter of a plain object (the synchronous path) and of a nested one", async () => {
+    await assertKeyError(
+      {
+        get name() {
+          throw boom;
+        },
+      },
+      /^Cannot make a key from a getter that threw \(Error: boom\) at key\.name: /,
+      boom,
+    );
+    const deep = {
+      user: {
+        when: new Date(0),
+        get "full name"() {
+          throw boom;
+        },
+      },
+    };
+    await assertKeyError(
+      deep,
+      /a getter that threw \(Error: boom\) at key\.user\["full name"\]/,
+      boom,
+    );
+  });
+
+  test("an array element's getter and a class instance's accessor property", async () => {
+    const list = [1, 2];
+    Object.defineProperty(list, 1, {
+      enumerable: true,
+      get() {
+        throw boom;
+      },
+    });
+    await assertKeyError({ list }, /a getter that threw \(Error: boom\) at key\.list\[1\]/, boom);
+    class Lazy {
+      constructor() {
+        Object.defineProperty(this, "value", {
+          enumerable: true,
+          get() {
+            throw boom;
+          },
+        });
+      }
+    }
+    await assertKeyError([new Lazy()], /a getter that threw .* at key\[0\]\.value: /, boom);
+  });
+
+  test("toJSON(), keyState() and the keyState symbol", async () => {
+    class Stamp {
+      toJSON() {
+        throw boom;
+      }
+    }
+    await assertKeyError(
+      [new Stamp()],
+      /^Cannot make a key from a Stamp whose toJSON\(\) threw \(Error: boom\) at key\[0\]: /,
+      boom,
+    );
+    class Account {
+      keyState() {
+        throw "no state"; // not an Error: it is the cause as thrown
+      }
+    }
+    await assertKeyError(
+      new Map([["k", new Account()]]),
+      /an Account whose keyState\(\) threw \(no state\) at key<Map entry 0 value>/,
+      "no state",
+    );
+    await assertKeyError(
+      {
+        x: {
+          [Symbol.for("bucketcache.keyState")]() {
+            throw boom;
+          },
+        },
+      },
+      /whose \[Symbol\.for\("bucketcache\.keyState"\)\]\(\) threw \(Error: boom\) at key\.x/,
+      boom,
+    );
+  });
+
+  test("anything else user code throws while the key is read (a revoked Proxy)", async () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const error = await assertKeyError(
+      { p: proxy },
+      /a value that threw while it was read .* at key\.p/,
+    );
+    assert.ok(error.cause instanceof TypeError);
   });
 });
 

@@ -7,7 +7,9 @@
 //
 // The encoder is a generator that yields chunks of at most CHUNK_SIZE bytes,
 // so a key of any size can be hashed in constant memory. Containers are
-// generators; leaves are written synchronously into the current chunk.
+// generators, run from an explicit stack by a driver loop rather than by
+// delegating to each other, so nesting does not use the call stack; leaves are
+// written synchronously into the current chunk.
 
 /** Tag bytes of the key encoding. */
 export const Tag = {
@@ -49,8 +51,52 @@ const TYPED_ARRAY_KINDS: Record<string, number> = {
   Float16Array: 12,
 };
 
-/** The symbol of the method that gives an object's key state. */
+/**
+ * The symbol of the method that gives an object's key state:
+ * `[Symbol.for("bucketcache.keyState")]()` returns what the object is keyed
+ * on (under its class name), in place of everything else about it. It is
+ * honoured on any object (class instances, plain objects, arrays, subclasses
+ * of built-ins) before every other rule.
+ *
+ * A method named plainly `keyState()` is the same hook for class instances
+ * whose own enumerable properties would otherwise be their state but who have
+ * none (their state is in private `#fields` or closures) — the instances that
+ * without it are a `TypeError`. It is not consulted on plain objects, arrays
+ * and built-ins, before `toJSON()`, or on an instance with own enumerable
+ * properties (other than a `keyState` function itself), which keeps every key
+ * made before it was recognised; use the symbol to override those.
+ *
+ * @example Key an instance whose state is private
+ * ```ts
+ * import { DefaultKeyMaker } from "@bucketcache/bucketcache";
+ * import assert from "node:assert/strict";
+ *
+ * class Point {
+ *   #x: number;
+ *   #y: number;
+ *   constructor(x: number, y: number) {
+ *     this.#x = x;
+ *     this.#y = y;
+ *   }
+ *   keyState() {
+ *     return [this.#x, this.#y];
+ *   }
+ * }
+ * const keys = new DefaultKeyMaker();
+ * assert.notDeepEqual(keys.makeKey(new Point(3, 4)), keys.makeKey(new Point(6, 8)));
+ * ```
+ */
 export const KEY_STATE: unique symbol = Symbol.for("bucketcache.keyState") as never;
+
+/**
+ * How deeply a key may nest: at most this many objects, arrays, Maps, Sets
+ * and class instances (a keyState or toJSON result counts as one more level)
+ * enclose one another; a deeper value is a `TypeError` naming where it is.
+ * The limit catches structures without end (a getter, toJSON() or keyState()
+ * that returns a new object every time); encoding does not use the call
+ * stack, so any depth up to it works in every runtime.
+ */
+export const MAX_KEY_DEPTH = 10_000;
 
 /** Chunks never exceed this many bytes. */
 export const CHUNK_SIZE = 64 * 1024;
@@ -127,10 +173,20 @@ function encodeWtf8(text: string, out: Uint8Array, at: number): number {
 
 type PathSegment = string | number | { label: string };
 
+/** Paths longer than this many segments are shown with their middle left out. */
+const PATH_SHOWN = 24;
+
 /** Formats a path such as `key.users[3].callback`. */
 function formatPath(path: PathSegment[]): string {
   let out = "key";
-  for (const segment of path) {
+  for (let i = 0; i < path.length; i++) {
+    if (path.length > PATH_SHOWN && i === PATH_SHOWN / 2) {
+      const skipped = path.length - PATH_SHOWN;
+      out += `…(${skipped} more)…`;
+      i += skipped - 1;
+      continue;
+    }
+    const segment = path[i];
     if (typeof segment === "number") out += `[${segment}]`;
     else if (typeof segment === "string") {
       out += /^[A-Za-z_$][\w$]*$/.test(segment) ? `.${segment}` : `[${JSON.stringify(segment)}]`;
@@ -204,15 +260,65 @@ function describeType(value: unknown): string {
   return /^[AEIOU]/.test(name) ? `an ${name}` : `a ${name}`;
 }
 
+/** "a Point", "an Item", or "an instance of an anonymous class". */
+function describeInstance(className: string): string {
+  if (!className) return "an instance of an anonymous class";
+  return /^[AEIOU]/.test(className) ? `an ${className}` : `a ${className}`;
+}
+
+/** A thrown value in a few words, for a message (the value itself becomes the cause). */
+function describeThrown(thrown: unknown): string {
+  let text: string;
+  try {
+    text = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
+  } catch {
+    text = "an unprintable value";
+  }
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+}
+
+/** The TypeErrors this module throws, which pass through its catch-all unwrapped. */
+const keyErrors = new WeakSet<object>();
+
+/** What a container's generator yields to ask the driver to encode `#pending` in place. */
+const DESCEND: { readonly request: "descend" } = { request: "descend" };
+/** What a container's generator yields to get the complete encoding of `#pending` back. */
+const CAPTURE: { readonly request: "capture" } = { request: "capture" };
+
+/**
+ * A generator of one value's encoding: chunks for the consumer, or requests
+ * to the driver ({@linkcode KeyEncoder.chunks}), which answers a `CAPTURE`
+ * with the bytes by `next(bytes)`.
+ */
+type Steps = Generator<Uint8Array | typeof DESCEND | typeof CAPTURE, void, Uint8Array | undefined>;
+
+/** A nested value being encoded on its own: where it started, its chunks, the output set aside. */
+interface Capture {
+  depth: number;
+  chunks: Uint8Array[];
+  buffer: Uint8Array;
+  pos: number;
+}
+
+const STATE_HOOKS = 'a keyState() method (or [Symbol.for("bucketcache.keyState")]())';
+
 /**
  * Writes the canonical encoding of one value as a sequence of chunks. One
  * instance encodes one top-level value; `sortKeys` orders object keys, Map
  * entries and Set members by their encoded bytes.
+ *
+ * Nesting costs no call stack: each container is a generator that hands its
+ * children to a driver loop ({@linkcode KeyEncoder.chunks}) instead of
+ * delegating to them, so the depth a key may have is the documented
+ * {@linkcode MAX_KEY_DEPTH}, the same in every runtime and at any stack depth
+ * of the caller.
  */
 export class KeyEncoder {
   readonly #sortKeys: boolean;
   #buffer: Uint8Array = new Uint8Array(256);
   #pos = 0;
+  /** The value a DESCEND or CAPTURE request is about. */
+  #pending: unknown = undefined;
   /** Objects currently being encoded (the ancestors): a repeat is a cycle. */
   readonly #ancestors = new Set<object>();
   /**
@@ -222,6 +328,11 @@ export class KeyEncoder {
    */
   readonly #path: PathSegment[] = [];
 
+  /**
+   * Creates an encoder of one value.
+   *
+   * @param sortKeys order object keys, Map entries and Set members by their encoded bytes
+   */
   constructor(sortKeys: boolean) {
     this.#sortKeys = sortKeys;
   }
@@ -229,7 +340,11 @@ export class KeyEncoder {
   /** An encoder ready for reuse by {@linkcode KeyEncoder.encode}, with its buffer. */
   static #idle: KeyEncoder | undefined;
 
-  /** Encodes `value` completely into one byte array. */
+  /**
+   * Encodes `value` completely into one byte array.
+   *
+   * @throws {TypeError} where the key rules cannot key a value, naming where in it
+   */
   static encode(value: unknown, sortKeys: boolean): Uint8Array {
     // Reuse an idle encoder (its buffer included): allocation dominates the
     // cost of small keys. A keyState or toJSON method that makes a key of its
@@ -241,28 +356,126 @@ export class KeyEncoder {
     KeyEncoder.#idle = undefined;
     try {
       // Small keys of arrays, plain objects and primitives take a synchronous
-      // path; anything else (or anything it cannot finish) starts over on the
-      // generator path, which writes the same bytes.
-      if (encoder.#primitive(value) || encoder.#plain(value, 0)) {
-        return encoder.#buffer.slice(0, encoder.#pos);
+      // path; anything else (or anything it cannot finish, a throwing getter
+      // included) starts over on the generator path, which writes the same
+      // bytes and reports errors with their place.
+      let done: boolean;
+      try {
+        done = encoder.#primitive(value) || encoder.#plain(value, 0);
+      } catch {
+        done = false;
       }
+      if (done) return encoder.#buffer.slice(0, encoder.#pos);
       encoder.#pos = 0;
       const chunks: Uint8Array[] = [];
-      for (const chunk of encoder.#value(value)) chunks.push(chunk);
+      for (const chunk of encoder.#run(value)) chunks.push(chunk);
       chunks.push(encoder.#buffer.slice(0, encoder.#pos));
       return chunks.length === 1 ? chunks[0] : KeyEncoder.#concat(chunks);
     } finally {
       encoder.#pos = 0;
+      encoder.#pending = undefined;
       encoder.#path.length = 0;
       encoder.#ancestors.clear();
       KeyEncoder.#idle = encoder;
     }
   }
 
-  /** Yields the encoding of `value` in chunks of at most {@linkcode CHUNK_SIZE} bytes. */
+  /**
+   * Yields the encoding of `value` in chunks of at most {@linkcode CHUNK_SIZE} bytes.
+   *
+   * @throws {TypeError} (from `next()`) where the key rules cannot key a value, naming where in it
+   */
   *chunks(value: unknown): Generator<Uint8Array, void, undefined> {
-    yield* this.#value(value);
+    yield* this.#run(value);
     if (this.#pos > 0) yield this.#take();
+  }
+
+  /**
+   * The driver: runs the generators of `root` and of every nested value from
+   * an explicit stack (the innermost last), passing chunks on, and for a
+   * CAPTURE collecting the nested value's chunks into one array that it hands
+   * back. Anything user code throws on the way (a getter, a Proxy trap, …)
+   * becomes a TypeError naming the place, with the original as `cause`.
+   */
+  *#run(root: unknown): Generator<Uint8Array, void, undefined> {
+    /** The generators of the values being encoded, innermost last. */
+    const stack: Steps[] = [];
+    /** The value of each generator: an object stays an ancestor until its generator ends. */
+    const owners: unknown[] = [];
+    /** Open captures, innermost last: where each started, its chunks, the output set aside. */
+    const captures: Capture[] = [];
+    let input: Uint8Array | undefined;
+    try {
+      const first = this.#open(root);
+      if (first === undefined) return;
+      stack.push(first);
+      owners.push(root);
+      while (stack.length > 0) {
+        const step = stack[stack.length - 1].next(input);
+        input = undefined;
+        if (step.done) {
+          stack.pop();
+          const owner = owners.pop();
+          if (typeof owner === "object" && owner !== null) this.#ancestors.delete(owner);
+          if (captures.length > 0 && captures[captures.length - 1].depth === stack.length) {
+            input = this.#endCapture(captures.pop()!);
+          }
+          continue;
+        }
+        const out = step.value;
+        if (out === DESCEND || out === CAPTURE) {
+          const value = this.#pending;
+          if (out === CAPTURE) {
+            captures.push({
+              depth: stack.length,
+              chunks: [],
+              buffer: this.#buffer,
+              pos: this.#pos,
+            });
+            this.#buffer = new Uint8Array(256);
+            this.#pos = 0;
+          }
+          const opened = this.#open(value);
+          if (opened !== undefined) {
+            stack.push(opened);
+            owners.push(value);
+          } else if (out === CAPTURE) {
+            input = this.#endCapture(captures.pop()!);
+          }
+        } else if (captures.length > 0) {
+          captures[captures.length - 1].chunks.push(out as Uint8Array);
+        } else {
+          yield out as Uint8Array;
+        }
+      }
+    } catch (error) {
+      if (keyErrors.has(error as object)) throw error;
+      this.#fail(
+        `a value that threw while it was read (${describeThrown(error)})`,
+        "key on plain data instead",
+        error,
+      );
+    }
+  }
+
+  /** Ends a capture: its bytes in one array, and the output set aside restored. */
+  #endCapture(capture: Capture): Uint8Array {
+    capture.chunks.push(this.#buffer.subarray(0, this.#pos));
+    this.#buffer = capture.buffer;
+    this.#pos = capture.pos;
+    // A single chunk is a view of the capture's own buffer, now out of use.
+    return capture.chunks.length === 1 ? capture.chunks[0] : KeyEncoder.#concat(capture.chunks);
+  }
+
+  /**
+   * Starts encoding `value`: writes it at once if it is a primitive that
+   * fits, else returns the generator that writes it (an object becomes an
+   * ancestor until that generator ends).
+   */
+  #open(value: unknown): Steps | undefined {
+    if (this.#primitive(value)) return undefined;
+    if (typeof value === "object" && value !== null) return this.#object(value);
+    return this.#leaf(value);
   }
 
   /** Hands out the bytes written so far and starts a fresh chunk. */
@@ -424,7 +637,7 @@ export class KeyEncoder {
   }
 
   /** Writes raw bytes, passing large runs through as views without copying. */
-  *#bytes(bytes: Uint8Array): Generator<Uint8Array, void, undefined> {
+  *#bytes(bytes: Uint8Array): Steps {
     if (this.#ensure(bytes.length)) {
       this.#buffer.set(bytes, this.#pos);
       this.#pos += bytes.length;
@@ -443,7 +656,7 @@ export class KeyEncoder {
   }
 
   /** A string payload: varint byte length, then WTF-8 bytes. */
-  *#string(text: string): Generator<Uint8Array, void, undefined> {
+  *#string(text: string): Steps {
     const full = this.#room(Math.min(256, 2 + text.length * 3));
     if (full) yield full;
     if (text.length * 3 < 0x80) {
@@ -477,20 +690,51 @@ export class KeyEncoder {
     }
   }
 
-  /** Throws a TypeError: what failed, where in the value, and what to do. */
-  #fail(what: string, fix: string): never {
-    throw new TypeError(`Cannot make a key from ${what} at ${formatPath(this.#path)}: ${fix}`);
+  /**
+   * Throws a TypeError: what failed, where in the value, and what to do;
+   * `cause` is the error user code threw, if that was the failure.
+   */
+  #fail(what: string, fix: string, cause?: unknown): never {
+    const message = `Cannot make a key from ${what} at ${formatPath(this.#path)}: ${fix}`;
+    const error = arguments.length > 2 ? new TypeError(message, { cause }) : new TypeError(message);
+    keyErrors.add(error);
+    throw error;
   }
 
-  *#value(value: unknown): Generator<Uint8Array, void, undefined> {
+  /** Reads `value[key]`; a getter (or Proxy) that throws fails naming the property. */
+  #read(value: object, key: string | number): unknown {
+    try {
+      return (value as Record<string | number, unknown>)[key];
+    } catch (error) {
+      this.#path.push(key);
+      this.#fail(
+        `a getter that threw (${describeThrown(error)})`,
+        "make it return the value, or leave the property out of the key " +
+          "(with memoize, use the `key` or `ignore` option)",
+        error,
+      );
+    }
+  }
+
+  /**
+   * Encodes `value` where the encoder is, as a nested value: written at once
+   * if it is a primitive that fits, else handed to the driver.
+   */
+  *#nested(value: unknown): Steps {
     if (this.#primitive(value)) return;
+    this.#pending = value;
+    yield DESCEND;
+  }
+
+  /** The complete encoding of `value`, with this encoder's path and ancestors. */
+  *#materialise(value: unknown): Generator<typeof CAPTURE, Uint8Array, Uint8Array | undefined> {
+    this.#pending = value;
+    return (yield CAPTURE) as Uint8Array;
+  }
+
+  /** A value that is not an object and did not fit as a primitive. */
+  *#leaf(value: unknown): Steps {
     switch (typeof value) {
-      case "object":
-        if (value !== null) {
-          yield* this.#object(value);
-          return;
-        }
-        break;
       case "string": {
         const tagged = this.#tag(Tag.string);
         if (tagged) yield tagged;
@@ -523,7 +767,7 @@ export class KeyEncoder {
     return full;
   }
 
-  *#bigint(value: bigint): Generator<Uint8Array, void, undefined> {
+  *#bigint(value: bigint): Steps {
     const negative = value < 0n;
     let hex = (negative ? -value : value).toString(16);
     if (hex === "0") hex = "";
@@ -539,71 +783,53 @@ export class KeyEncoder {
     yield* this.#bytes(magnitude);
   }
 
-  *#object(value: object): Generator<Uint8Array, void, undefined> {
+  /**
+   * Checks an object and makes it an ancestor, then returns the generator of
+   * its kind: the keyState hook first, then arrays, plain objects, Maps, Sets
+   * and everything else.
+   */
+  #object(value: object): Steps {
     if (this.#ancestors.has(value)) {
       this.#fail(
         "a circular structure (the value contains itself)",
         'give the object a [Symbol.for("bucketcache.keyState")]() method that returns acyclic state',
       );
     }
+    if (this.#ancestors.size >= MAX_KEY_DEPTH) {
+      this.#fail(
+        `a value nested more than ${MAX_KEY_DEPTH} levels deep`,
+        `keys may nest at most ${MAX_KEY_DEPTH} objects, arrays, Maps, Sets and instances ` +
+          "(a getter, toJSON() or keyState() that returns a new object every time nests without " +
+          "end); key on a flatter value",
+      );
+    }
     this.#ancestors.add(value);
     const keyState = (value as { [KEY_STATE]?: unknown })[KEY_STATE];
     if (typeof keyState === "function") {
-      yield* this.#instance(value, () => keyState.call(value));
-    } else if (Array.isArray(value)) {
-      yield* this.#array(value);
-    } else {
-      const proto = Object.getPrototypeOf(value);
-      if (proto === Object.prototype || proto === null) {
-        const tagged = this.#tag(Tag.object);
-        if (tagged) yield tagged;
-        yield* this.#properties(value);
-      } else if (value instanceof Map) {
-        yield* this.#map(value);
-      } else if (value instanceof Set) {
-        yield* this.#set(value);
-      } else {
-        yield* this.#other(value, proto);
-      }
+      return this.#instance(value, keyState, '[Symbol.for("bucketcache.keyState")]()');
     }
-    this.#ancestors.delete(value);
+    if (Array.isArray(value)) return this.#array(value);
+    const proto = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) {
+      return this.#properties(value, Object.keys(value), undefined);
+    }
+    if (value instanceof Map) return this.#map(value);
+    if (value instanceof Set) return this.#set(value);
+    return this.#other(value, proto);
   }
 
   /** Objects that are not arrays, plain objects, Maps or Sets. */
-  *#other(value: object, proto: object): Generator<Uint8Array, void, undefined> {
-    if (ArrayBuffer.isView(value)) {
-      yield* this.#view_(value);
-      return;
-    }
-    if (value instanceof Date) {
-      const tagged = this.#tag(Tag.date);
-      if (tagged) yield tagged;
-      this.#float64(value.getTime());
-      return;
-    }
-    if (value instanceof RegExp) {
-      const tagged = this.#tag(Tag.regexp);
-      if (tagged) yield tagged;
-      yield* this.#string(value.source);
-      yield* this.#string(value.flags);
-      return;
-    }
+  #other(value: object, proto: object): Steps {
+    if (ArrayBuffer.isView(value)) return this.#view_(value);
+    if (value instanceof Date) return this.#date(value);
+    if (value instanceof RegExp) return this.#regexp(value);
     const shared = typeof SharedArrayBuffer === "function" && value instanceof SharedArrayBuffer;
-    if (value instanceof ArrayBuffer || shared) {
-      const tagged = this.#tag(shared ? Tag.sharedArrayBuffer : Tag.arrayBuffer);
-      if (tagged) yield tagged;
-      this.#varint(value.byteLength);
-      yield* this.#bytes(new Uint8Array(value));
-      return;
-    }
+    if (value instanceof ArrayBuffer || shared) return this.#arrayBuffer(value, shared);
     if (
       value instanceof Number || value instanceof String || value instanceof Boolean ||
       value instanceof BigInt
     ) {
-      const tagged = this.#tag(Tag.boxed);
-      if (tagged) yield tagged;
-      yield* this.#value(value.valueOf());
-      return;
+      return this.#boxed(value);
     }
     if (isNativeConstructor((proto as { constructor?: unknown }).constructor)) {
       this.#fail(
@@ -612,37 +838,96 @@ export class KeyEncoder {
           "built-ins are opaque); key on the data it holds instead",
       );
     }
-    if (typeof (value as { toJSON?: unknown }).toJSON === "function") {
-      yield* this.#instance(value, () => (value as { toJSON(key: string): unknown }).toJSON(""));
-    } else {
-      yield* this.#instance(value, undefined);
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === "function") return this.#instance(value, toJSON, "toJSON()", "");
+    // Own enumerable properties are the state, unless there are none (or the
+    // only one is a keyState function): then a keyState() method is, and
+    // without one the instance would key as its class name alone, every
+    // instance the same.
+    const keys = Object.keys(value);
+    if (keys.length === 0 || (keys.length === 1 && keys[0] === "keyState")) {
+      const keyState = (value as { keyState?: unknown }).keyState;
+      if (typeof keyState === "function") return this.#instance(value, keyState, "keyState()");
+      if (keys.length === 0 && !this.#hasSymbolProperties(value)) {
+        const name = this.#className(value);
+        this.#fail(
+          `${describeInstance(name)} with no own enumerable properties`,
+          "its state (private #fields, closures) is invisible to the key, so every " +
+            `${name || "such"} instance would share one key; give the class ${STATE_HOOKS} ` +
+            "that returns the state to key on (null if it has none), or leave the instance out of " +
+            "the key (with memoize, use the `key` or `ignore` option)",
+        );
+      }
     }
+    return this.#properties(value, keys, this.#className(value));
   }
 
-  /** A class instance: tag, class name, then its state through the key rules. */
-  *#instance(
-    value: object,
-    state: (() => unknown) | undefined,
-  ): Generator<Uint8Array, void, undefined> {
+  *#date(value: Date): Steps {
+    const tagged = this.#tag(Tag.date);
+    if (tagged) yield tagged;
+    this.#float64(value.getTime());
+  }
+
+  *#regexp(value: RegExp): Steps {
+    const tagged = this.#tag(Tag.regexp);
+    if (tagged) yield tagged;
+    yield* this.#string(value.source);
+    yield* this.#string(value.flags);
+  }
+
+  *#arrayBuffer(value: ArrayBufferLike, shared: boolean): Steps {
+    const tagged = this.#tag(shared ? Tag.sharedArrayBuffer : Tag.arrayBuffer);
+    if (tagged) yield tagged;
+    this.#varint(value.byteLength);
+    yield* this.#bytes(new Uint8Array(value));
+  }
+
+  *#boxed(value: { valueOf(): unknown }): Steps {
+    const tagged = this.#tag(Tag.boxed);
+    if (tagged) yield tagged;
+    yield* this.#nested(value.valueOf());
+  }
+
+  /** The name of the class of `value`, "" if it has none. */
+  #className(value: object): string {
     const constructor =
       (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)
         ?.constructor;
-    const name = typeof constructor?.name === "string" ? constructor.name : "";
+    return typeof constructor?.name === "string" ? constructor.name : "";
+  }
+
+  /** Whether `value` has an own enumerable symbol-keyed property. */
+  #hasSymbolProperties(value: object): boolean {
+    return Object.getOwnPropertySymbols(value).some((s) =>
+      Object.prototype.propertyIsEnumerable.call(value, s)
+    );
+  }
+
+  /**
+   * A class instance keyed by a method (keyState or toJSON, called with
+   * `args`): tag, class name, then what the method returns.
+   */
+  *#instance(value: object, method: unknown, methodName: string, ...args: unknown[]): Steps {
+    const name = this.#className(value);
     const tagged = this.#tag(Tag.instance);
     if (tagged) yield tagged;
     yield* this.#string(name);
-    if (state) {
-      this.#path.push({ label: `${name || "instance"} state` });
-      yield* this.#value(state());
-      this.#path.pop();
-    } else {
-      const tagged = this.#tag(Tag.object);
-      if (tagged) yield tagged;
-      yield* this.#properties(value);
+    let state: unknown;
+    try {
+      state = (method as (...args: unknown[]) => unknown).apply(value, args);
+    } catch (error) {
+      this.#fail(
+        `${describeInstance(name)} whose ${methodName} threw (${describeThrown(error)})`,
+        `make ${methodName} return the state to key on`,
+        error,
+      );
     }
+    this.#path.push({ label: `${name || "instance"} state` });
+    yield* this.#nested(state);
+    this.#path.pop();
   }
 
-  *#array(value: unknown[]): Generator<Uint8Array, void, undefined> {
+  *#array(value: unknown[]): Steps {
     const tagged = this.#tag(Tag.array);
     if (tagged) yield tagged;
     this.#varint(value.length);
@@ -652,27 +937,34 @@ export class KeyEncoder {
         if (tagged) yield tagged;
         continue;
       }
-      const item = value[i];
+      const item = this.#read(value, i);
       if (this.#primitive(item)) continue;
       this.#path.push(i);
-      yield* this.#value(item);
+      this.#pending = item;
+      yield DESCEND;
       this.#path.pop();
     }
   }
 
-  /** Own enumerable string-keyed properties: count, then (name, value) pairs. */
-  *#properties(value: object): Generator<Uint8Array, void, undefined> {
-    if (
-      Object.getOwnPropertySymbols(value).some((s) =>
-        Object.prototype.propertyIsEnumerable.call(value, s)
-      )
-    ) {
+  /**
+   * A plain object (`className` undefined), or a class instance keyed by its
+   * properties (tag, class name, then a plain object): own enumerable
+   * string-keyed properties `keys`, count, then (name, value) pairs.
+   */
+  *#properties(value: object, keys: string[], className: string | undefined): Steps {
+    if (className !== undefined) {
+      const tagged = this.#tag(Tag.instance);
+      if (tagged) yield tagged;
+      yield* this.#string(className);
+    }
+    const tagged = this.#tag(Tag.object);
+    if (tagged) yield tagged;
+    if (this.#hasSymbolProperties(value)) {
       this.#fail(
         "an object with symbol-keyed properties",
         "symbols have no stable value; use string keys",
       );
     }
-    let keys = Object.keys(value);
     if (this.#sortKeys && keys.length > 1) keys = sortByEncodedBytes(keys);
     const full = this.#room(10);
     if (full) yield full;
@@ -680,10 +972,11 @@ export class KeyEncoder {
     for (const key of keys) {
       if (key.length * 3 < 0x80 && this.#ensure(2 + key.length * 3)) this.#shortString(key);
       else yield* this.#string(key);
-      const item = (value as Record<string, unknown>)[key];
+      const item = this.#read(value, key);
       if (this.#primitive(item)) continue;
       this.#path.push(key);
-      yield* this.#value(item);
+      this.#pending = item;
+      yield DESCEND;
       this.#path.pop();
     }
   }
@@ -700,17 +993,7 @@ export class KeyEncoder {
     return out;
   }
 
-  /** The complete encoding of a nested value, with this encoder's path and ancestors. */
-  #materialise(value: unknown): Uint8Array {
-    const nested = new KeyEncoder(this.#sortKeys);
-    for (const ancestor of this.#ancestors) nested.#ancestors.add(ancestor);
-    nested.#path.push(...this.#path);
-    const chunks = [...nested.#value(value)];
-    chunks.push(nested.#take());
-    return KeyEncoder.#concat(chunks);
-  }
-
-  *#map(value: Map<unknown, unknown>): Generator<Uint8Array, void, undefined> {
+  *#map(value: Map<unknown, unknown>): Steps {
     const tagged = this.#tag(Tag.map);
     if (tagged) yield tagged;
     this.#varint(value.size);
@@ -718,47 +1001,55 @@ export class KeyEncoder {
       let index = 0;
       for (const [key, item] of value) {
         this.#path.push({ label: `Map entry ${index} key` });
-        yield* this.#value(key);
+        yield* this.#nested(key);
         this.#path.pop();
         this.#path.push({ label: `Map entry ${index++} value` });
-        yield* this.#value(item);
+        yield* this.#nested(item);
         this.#path.pop();
       }
       return;
     }
     // Entries sort by their key's bytes; equal key bytes (distinct but equal
-    // objects) sort by their value's bytes.
+    // objects) sort by their value's bytes. Sorting is stable, so this is the
+    // order of one sort by (key bytes, value bytes).
     const entries: { key: Uint8Array; value: unknown; valueBytes?: Uint8Array; index: number }[] =
       [];
     let index = 0;
     for (const [key, item] of value) {
       this.#path.push({ label: `Map entry ${index} key` });
-      entries.push({ key: this.#materialise(key), value: item, index: index++ });
+      entries.push({ key: yield* this.#materialise(key), value: item, index: index++ });
       this.#path.pop();
     }
-    const valueBytes = (entry: (typeof entries)[number]) => {
-      if (!entry.valueBytes) {
-        this.#path.push({ label: `Map entry ${entry.index} value` });
-        entry.valueBytes = this.#materialise(entry.value);
-        this.#path.pop();
+    entries.sort((a, b) => compareBytes(a.key, b.key));
+    for (let start = 0; start < entries.length;) {
+      let end = start + 1;
+      while (end < entries.length && compareBytes(entries[start].key, entries[end].key) === 0) {
+        end++;
       }
-      return entry.valueBytes;
-    };
-    entries.sort((a, b) =>
-      compareBytes(a.key, b.key) || compareBytes(valueBytes(a), valueBytes(b))
-    );
+      if (end - start > 1) {
+        const tied = entries.slice(start, end);
+        for (const entry of tied) {
+          this.#path.push({ label: `Map entry ${entry.index} value` });
+          entry.valueBytes = yield* this.#materialise(entry.value);
+          this.#path.pop();
+        }
+        tied.sort((a, b) => compareBytes(a.valueBytes!, b.valueBytes!));
+        for (let i = 0; i < tied.length; i++) entries[start + i] = tied[i];
+      }
+      start = end;
+    }
     for (const entry of entries) {
       yield* this.#bytes(entry.key);
       if (entry.valueBytes) yield* this.#bytes(entry.valueBytes);
       else {
         this.#path.push({ label: `Map entry ${entry.index} value` });
-        yield* this.#value(entry.value);
+        yield* this.#nested(entry.value);
         this.#path.pop();
       }
     }
   }
 
-  *#set(value: Set<unknown>): Generator<Uint8Array, void, undefined> {
+  *#set(value: Set<unknown>): Steps {
     const tagged = this.#tag(Tag.set);
     if (tagged) yield tagged;
     this.#varint(value.size);
@@ -766,7 +1057,7 @@ export class KeyEncoder {
       let index = 0;
       for (const member of value) {
         this.#path.push({ label: `Set member ${index++}` });
-        yield* this.#value(member);
+        yield* this.#nested(member);
         this.#path.pop();
       }
       return;
@@ -775,14 +1066,14 @@ export class KeyEncoder {
     let index = 0;
     for (const member of value) {
       this.#path.push({ label: `Set member ${index++}` });
-      members.push(this.#materialise(member));
+      members.push(yield* this.#materialise(member));
       this.#path.pop();
     }
     members.sort(compareBytes);
     for (const member of members) yield* this.#bytes(member);
   }
 
-  *#view_(value: ArrayBufferView): Generator<Uint8Array, void, undefined> {
+  *#view_(value: ArrayBufferView): Steps {
     const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
     if (value instanceof DataView) {
       const tagged = this.#tag(Tag.dataView);

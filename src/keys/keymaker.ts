@@ -69,6 +69,19 @@ function readSortKeys(options: DefaultKeyMakerOptions | undefined, name: string)
  * `new Set([1, 2])`), and with `sortKeys` the order of object keys and
  * `Map`/`Set` insertion does not matter.
  *
+ * A class instance keys as its class name and its state, which is, in order:
+ * what its `[Symbol.for("bucketcache.keyState")]()` method returns; for a
+ * supported built-in (`Date`, `Map`, `RegExp`, typed arrays, …) its value;
+ * what its `toJSON()` returns; its own enumerable properties; and, when it has
+ * none (its state is in private `#fields` or closures, or it has no state),
+ * what a method named plainly `keyState()` returns. An instance with none of
+ * these is a `TypeError`, not a key shared by every instance of its class:
+ * give the class `keyState()` (returning `null` if it truly has no state).
+ *
+ * Keys may nest up to 10,000 levels deep (objects, arrays, Maps, Sets and
+ * instances inside one another), the same in every runtime; encoding does not
+ * use the call stack.
+ *
  * @example Equal keys, whatever the order of their properties
  * ```ts
  * import { DefaultKeyMaker } from "@bucketcache/bucketcache";
@@ -78,6 +91,31 @@ function readSortKeys(options: DefaultKeyMakerOptions | undefined, name: string)
  * assert.deepEqual(keys.makeKey({ a: 1, b: 2 }), keys.makeKey({ b: 2, a: 1 }));
  * assert.notDeepEqual(keys.makeKey(1), keys.makeKey("1"));
  * assert.throws(() => keys.makeKey({ f: () => 1 }), TypeError);
+ * ```
+ *
+ * @example A class whose state is private keys through keyState()
+ * ```ts
+ * import { DefaultKeyMaker } from "@bucketcache/bucketcache";
+ * import assert from "node:assert/strict";
+ *
+ * class Point {
+ *   #x: number;
+ *   constructor(x: number) {
+ *     this.#x = x;
+ *   }
+ * }
+ * class KeyedPoint {
+ *   #x: number;
+ *   constructor(x: number) {
+ *     this.#x = x;
+ *   }
+ *   keyState() {
+ *     return this.#x;
+ *   }
+ * }
+ * const keys = new DefaultKeyMaker();
+ * assert.throws(() => keys.makeKey([new Point(1)]), /a Point with no own enumerable properties at key\[0\]/);
+ * assert.notDeepEqual(keys.makeKey(new KeyedPoint(1)), keys.makeKey(new KeyedPoint(2)));
  * ```
  */
 export class DefaultKeyMaker implements KeyMaker {
@@ -96,7 +134,10 @@ export class DefaultKeyMaker implements KeyMaker {
   /**
    * Encodes `value` into one byte array.
    *
-   * @throws {TypeError} for functions, symbols, circular structures and opaque objects, naming where in the value
+   * @throws {TypeError} for functions, symbols, circular structures, opaque objects, class
+   *   instances without visible state, nesting deeper than 10,000 levels, and a getter, `toJSON()`
+   *   or `keyState()` that throws (its error is the `cause`), naming where in the value, e.g.
+   *   `Cannot make a key from a Point with no own enumerable properties at key[0].p: …`
    */
   makeKey(value: unknown): Uint8Array {
     return KeyEncoder.encode(value, this.sortKeys);
@@ -137,8 +178,10 @@ export class StreamingDefaultKeyMaker implements KeyMaker {
   }
 
   /**
-   * Returns a stream of the encoding of `value`. Errors (functions, cycles, …)
-   * reject the stream's reads with a `TypeError`.
+   * Returns a stream of the encoding of `value`. A value that cannot be keyed
+   * rejects the stream's reads with the same `TypeError` as
+   * {@linkcode DefaultKeyMaker.makeKey} (functions, cycles, stateless
+   * instances, nesting too deep, a throwing getter, …).
    */
   makeKey(value: unknown): ReadableStream<Uint8Array> {
     const chunks = new KeyEncoder(this.sortKeys).chunks(value);
