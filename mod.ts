@@ -37,7 +37,14 @@ export { MemoryFileSystem } from "./src/fs/memory.ts";
 export { defaultFileSystem } from "./src/fs/detect.ts";
 export type { DefaultKeyMakerOptions, KeyBytes, KeyMaker } from "./src/keys/keymaker.ts";
 export { DefaultKeyMaker, StreamingDefaultKeyMaker } from "./src/keys/keymaker.ts";
-export type { BucketOptions, PruneOptions, PruneProgress, SetOptions } from "./src/options.ts";
+export { MAX_KEY_DEPTH } from "./src/keys/encode.ts";
+export type {
+  BucketOptions,
+  GetOrSetOptions,
+  PruneOptions,
+  PruneProgress,
+  SetOptions,
+} from "./src/options.ts";
 export type {
   BucketStats,
   BucketUsage,
@@ -66,6 +73,7 @@ export type { LibraryLogger, LoggerConfig, LogLevel } from "./src/log.ts";
 export { logger, loggerConfig } from "./src/log.ts";
 export type {
   CachedCallInfo,
+  LockOptions,
   Memoized,
   MemoizeDecorator,
   MemoizeOptions,

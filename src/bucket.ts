@@ -6,15 +6,58 @@
 
 import type { Backend } from "./backends/backend.ts";
 import type { DurationLike } from "./lifetime.ts";
-import type { BucketOptions, PruneOptions, SetOptions } from "./options.ts";
+import type { BucketOptions, GetOrSetOptions, PruneOptions, SetOptions } from "./options.ts";
 import type { BucketStats, BucketUsage, EvictionResult, PrunedFilesInfo } from "./results.ts";
 import type { Memoized, MemoizeDecorator, MemoizeOptions } from "./memoize_types.ts";
 import { KeyError } from "./errors.ts";
-import { checkOptions, decorate, isDecoratorContext, memoizeWith } from "./memoize.ts";
+import {
+  checkOptions,
+  computePolicy,
+  decorate,
+  isAbortSignal,
+  isDecoratorContext,
+  memoizeWith,
+} from "./memoize.ts";
+import { getOrCompute } from "./store/compute.ts";
+import { keyForLog } from "./log.ts";
 import { Store } from "./store/store.ts";
 import { readBucketOptions, readLimit } from "./store/read_options.ts";
 import { pruneDirectory } from "./store/prune.ts";
 import type { View } from "./store/view.ts";
+
+const GET_OR_SET_OPTIONS = new Set([
+  "lifetime",
+  "refresh",
+  "lock",
+  "timeout",
+  "staleWhileRevalidate",
+  "staleIfError",
+  "waitUntil",
+  "signal",
+]);
+
+function readGetOrSetOptions(options: GetOrSetOptions | undefined): GetOrSetOptions & {
+  refresh: boolean;
+} {
+  if (options === undefined) return { refresh: false };
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError("getOrSet options must be an object such as { lock: true }");
+  }
+  for (const name of Object.keys(options)) {
+    if (!GET_OR_SET_OPTIONS.has(name)) {
+      throw new TypeError(
+        `Unknown getOrSet option "${name}": use ${[...GET_OR_SET_OPTIONS].join(", ")}`,
+      );
+    }
+  }
+  if (options.signal !== undefined && !isAbortSignal(options.signal)) {
+    throw new TypeError("getOrSet option signal must be an AbortSignal");
+  }
+  if (options.refresh !== undefined && typeof options.refresh !== "boolean") {
+    throw new TypeError("getOrSet option refresh must be true or false");
+  }
+  return { ...options, refresh: options.refresh === true };
+}
 
 const views = new WeakMap<Bucket, View>();
 
@@ -158,6 +201,64 @@ export class Bucket<V = any> {
    */
   async set(key: unknown, value: V, options?: SetOptions): Promise<void> {
     await this.#core.set(key, value, options, this.#deferred);
+  }
+
+  /**
+   * The value of a key, computing and storing it on a miss: `compute` runs
+   * once for all concurrent callers of the key in this process — and with
+   * `lock`, once across processes and machines. The options are those of
+   * memoize: `lifetime`, `lock`, `timeout`, `staleWhileRevalidate`,
+   * `staleIfError`, `waitUntil`; `refresh: true` skips the read and
+   * overwrites the entry; `signal` rejects this caller alone when it aborts
+   * (the computation goes on for the others and is stored).
+   *
+   * @example
+   * ```ts
+   * import { Bucket, MemoryFileSystem } from "@bucketcache/bucketcache";
+   * import assert from "node:assert/strict";
+   *
+   * const bucket = new Bucket("/cache", { fs: new MemoryFileSystem(), hours: 1 });
+   * let calls = 0;
+   * const load = () => bucket.getOrSet("report", async () => ++calls);
+   * assert.deepEqual(await Promise.all([load(), load()]), [1, 1]);
+   * assert.equal(await load(), 1);
+   * assert.equal(calls, 1);
+   * ```
+   *
+   * @param key any value the key maker accepts
+   * @param compute computes the value; its signal aborts on timeout or when every caller has gone
+   * @param options lifetime, refresh, lock, timeout, staleWhileRevalidate, staleIfError, waitUntil, signal
+   * @returns the stored, stale or computed value
+   * @throws {TypeError} for bad options, a key that cannot be encoded, a value that cannot be stored
+   * @throws {DOMException} named `"TimeoutError"` past `timeout`; the signal's reason when it aborts
+   */
+  async getOrSet(
+    key: unknown,
+    compute: (signal: AbortSignal) => V | Promise<V>,
+    options?: GetOrSetOptions,
+  ): Promise<V> {
+    if (typeof compute !== "function") {
+      throw new TypeError("getOrSet needs a function that computes the value: (signal) => value");
+    }
+    const store = this.#core;
+    const { signal, refresh, ...rest } = readGetOrSetOptions(options);
+    let located = store.locate(key);
+    if (located instanceof Promise) located = await located;
+    const name = `getOrSet(${keyForLog(key)})`;
+    const policy = computePolicy(name, rest, "getOrSet");
+    const outcome = await getOrCompute(
+      viewOf(this),
+      located,
+      key,
+      compute,
+      {
+        ...policy,
+        refresh,
+        lifetime: policy.inheritLifetime ? store.lifetime : policy.lifetime,
+      },
+      signal === undefined ? [] : [signal],
+    );
+    return outcome.value as V;
   }
 
   /**

@@ -11,8 +11,23 @@ import type { CachedCallInfo, Memoized, MemoizeOptions } from "./memoize_types.t
 import { type Parameter, readParameters } from "./_params.ts";
 import { KEY_STATE } from "./keys/encode.ts";
 import { keyForLog, memoizeLogger } from "./log.ts";
+import { parseLifetime } from "./lifetime.ts";
+import { type ComputePolicy, getOrCompute, readLock, readMs } from "./store/compute.ts";
 
-const OPTION_NAMES = new Set(["method", "nocache", "ignore", "key", "name", "version"]);
+const OPTION_NAMES = new Set([
+  "method",
+  "nocache",
+  "ignore",
+  "key",
+  "name",
+  "version",
+  "lifetime",
+  "lock",
+  "timeout",
+  "staleWhileRevalidate",
+  "staleIfError",
+  "waitUntil",
+]);
 const KEY_TAG = "bucketcache.memoize/1";
 
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
@@ -48,7 +63,8 @@ export function checkOptions(options: unknown): MemoizeOptions {
   for (const name of Object.keys(options)) {
     if (!OPTION_NAMES.has(name)) {
       throw new TypeError(
-        `Unknown memoize option "${name}": use method, nocache, ignore, key, name or version`,
+        `Unknown memoize option "${name}": use method, nocache, ignore, key, name, version, ` +
+          "lifetime, lock, timeout, staleWhileRevalidate, staleIfError or waitUntil",
       );
     }
   }
@@ -68,7 +84,56 @@ export function checkOptions(options: unknown): MemoizeOptions {
   if (o.name !== undefined && (typeof o.name !== "string" || o.name === "")) {
     throw new TypeError("memoize option name must be a non-empty string");
   }
+  computePolicy("memoize", o); // checks lock, timeout, the stale windows, waitUntil, lifetime
   return o;
+}
+
+/** Whether a value is an AbortSignal (left out of keys; aborts only its caller). */
+export function isAbortSignal(value: unknown): value is AbortSignal {
+  return typeof AbortSignal === "function" && value instanceof AbortSignal;
+}
+
+/**
+ * Reads the options memoize and getOrSet share into a compute policy:
+ * `lifetime`, `lock`, `timeout`, `staleWhileRevalidate`, `staleIfError`,
+ * `waitUntil`. Throws a TypeError or RangeError naming what to change.
+ */
+export function computePolicy(
+  name: string,
+  options: {
+    lifetime?: unknown;
+    lock?: unknown;
+    timeout?: unknown;
+    staleWhileRevalidate?: unknown;
+    staleIfError?: unknown;
+    waitUntil?: unknown;
+  },
+  where = "memoize",
+  lifetime: { lifetime: number | null; own: boolean } = { lifetime: null, own: false },
+): ComputePolicy & { inheritLifetime: boolean } {
+  const own = options.lifetime !== undefined;
+  const waitUntil = options.waitUntil;
+  if (waitUntil !== undefined && typeof waitUntil !== "function") {
+    throw new TypeError(`${where} option waitUntil must be a function (promise) => void`);
+  }
+  return {
+    name,
+    lifetime: own ? parseLifetime(options.lifetime, `${where} lifetime`) : lifetime.lifetime,
+    own: own || lifetime.own,
+    inheritLifetime: !own && !lifetime.own,
+    refresh: false,
+    lock: readLock(options.lock, where),
+    timeout: options.timeout === undefined
+      ? undefined
+      : readMs(options.timeout, "timeout", where, 1),
+    staleWhileRevalidate: options.staleWhileRevalidate === undefined
+      ? 0
+      : readMs(options.staleWhileRevalidate, "staleWhileRevalidate", where),
+    staleIfError: options.staleIfError === undefined
+      ? 0
+      : readMs(options.staleIfError, "staleIfError", where),
+    waitUntil: waitUntil as ComputePolicy["waitUntil"],
+  };
 }
 
 function makePlan(
@@ -149,7 +214,15 @@ function makePlan(
   return plan;
 }
 
-/** The state of `this` that goes into a method's key. */
+/**
+ * The state of `this` that goes into a method's key: what its
+ * `[Symbol.for("bucketcache.keyState")]()` returns, else its own enumerable
+ * properties (functions left out), else — for a class instance with none of
+ * those — what its `keyState()` returns. A class instance with neither keys
+ * on its class name alone: every instance shares its entries (right for a
+ * stateless service; a class whose instances differ by private #fields or
+ * closures must say what identifies them with keyState()).
+ */
 function instanceKey(self: unknown, name: string): [string, unknown] {
   if (self === null || (typeof self !== "object" && typeof self !== "function")) {
     throw new TypeError(
@@ -159,12 +232,50 @@ function instanceKey(self: unknown, name: string): [string, unknown] {
   const className = typeof self === "function"
     ? self.name
     : (Object.getPrototypeOf(self)?.constructor?.name as string | undefined) ?? "";
+  const described = className
+    ? `this (${/^[AEIOU]/.test(className) ? "an" : "a"} ${className})`
+    : "this";
+  const call = (method: unknown, methodName: string): unknown => {
+    try {
+      return (method as () => unknown).call(self);
+    } catch (error) {
+      throw new TypeError(
+        `Cannot make a key from ${described}: its ${methodName} threw; make it return the state to key on`,
+        { cause: error },
+      );
+    }
+  };
   const keyState = (self as { [KEY_STATE]?: unknown })[KEY_STATE];
-  if (typeof keyState === "function") return [className, keyState.call(self)];
+  if (typeof keyState === "function") {
+    return [className, call(keyState, '[Symbol.for("bucketcache.keyState")]()')];
+  }
   const state: Record<string, unknown> = {};
+  let kept = 0;
   for (const key of Object.keys(self)) {
-    const value = (self as Record<string, unknown>)[key];
-    if (typeof value !== "function") state[key] = value;
+    let value: unknown;
+    try {
+      value = (self as Record<string, unknown>)[key];
+    } catch (error) {
+      throw new TypeError(
+        `Cannot make a key from ${described}: its getter ${key} threw; make it return the value, ` +
+          "or give the class a keyState() method",
+        { cause: error },
+      );
+    }
+    if (typeof value !== "function") {
+      state[key] = value;
+      kept++;
+    }
+  }
+  if (kept === 0 && typeof self === "object") {
+    const proto = Object.getPrototypeOf(self);
+    if (proto !== Object.prototype && proto !== null) {
+      const plain = (self as { keyState?: unknown }).keyState;
+      // A stateless service class keys on its class name alone, as the
+      // original does (all instances share entries); one whose instances
+      // differ by hidden state says so with keyState().
+      if (typeof plain === "function") return [className, call(plain, "keyState()")];
+    }
   }
   return [className, state];
 }
@@ -177,19 +288,15 @@ function callKey(plan: Plan, self: unknown, args: unknown[]): unknown {
   } else {
     const kept: unknown[] = [];
     const end = Math.min(args.length, plan.ignoreFrom);
-    for (let i = 0; i < end; i++) if (!plan.ignored.has(i)) kept.push(args[i]);
+    for (let i = 0; i < end; i++) {
+      if (!plan.ignored.has(i) && !isAbortSignal(args[i])) kept.push(args[i]);
+    }
     while (kept.length > 0 && kept[kept.length - 1] === undefined) kept.pop();
     keyed = kept;
   }
   if (!plan.method) return [KEY_TAG, plan.name, plan.version, keyed];
   const [className, state] = instanceKey(self, plan.name);
   return [KEY_TAG, plan.name, plan.version, keyed, className, state];
-}
-
-interface Outcome {
-  value: unknown;
-  hit: boolean;
-  expiresAt: number | null;
 }
 
 /**
@@ -211,7 +318,7 @@ export function memoizeWith(
   if (typeof fn !== "function") throw new TypeError(`memoize needs a function, got ${typeof fn}`);
   const plan = makePlan(fn, checkOptions(rawOptions), kind, contextName);
   const core = view.store;
-  const flights = new Map<string, Promise<Outcome>>();
+  const policy = computePolicy(plan.name, checkOptions(rawOptions));
   // Calls of plain functions key on their arguments alone (methods also on
   // the instance, a key option on anything): those can skip encoding.
   const recent = !plan.method && plan.key === undefined ? new RecentCalls() : undefined;
@@ -237,62 +344,31 @@ export function memoizeWith(
     }
   };
 
-  const run = async (
-    self: unknown,
-    args: unknown[],
-    [keyValue, located]: [unknown, Located],
-    skip: boolean,
-  ): Promise<Outcome> => {
-    if (!skip) {
-      let entry;
-      try {
-        entry = await core.lookupLocated(located);
-      } catch (error) {
-        // Storage errors (they carry a code such as EACCES) fall back to
-        // calling the function; any other error keeps its meaning.
-        if (typeof (error as { code?: unknown })?.code !== "string") throw error;
-        memoizeLogger.warn("Reading the cache for {name} failed; calling it: {error}", () => ({
-          name: plan.name,
-          error,
-        }));
-      }
-      if (entry !== undefined) {
-        memoizeLogger.info("Function call loaded from cache: {name}", () => ({
-          name: plan.name,
-          key: keyForLog(keyValue),
-        }));
-        return { value: entry.value, hit: true, expiresAt: entry.expiresAt };
-      }
-    }
-    memoizeLogger.info("Calling {name} ({reason})", () => ({
-      name: plan.name,
-      key: keyForLog(keyValue),
-      reason: skip ? "nocache" : "not cached",
-    }));
-    const value = await fn.apply(self, args);
-    const [, after] = await locate(self, args);
-    if (after.memKey !== located.memKey) {
-      throw new TypeError(
-        `${plan.name} changed its ${
-          plan.method ? "instance or arguments" : "arguments"
-        } while it ran, ` +
-          "so its key changed and nothing was cached: a memoised function must not mutate what it is keyed on " +
-          "(copy the arguments first, or leave them out with ignore or key)",
-      );
-    }
-    try {
-      const entry = await core.setLocated(located, keyValue, value, view.deferred);
-      return { value, hit: false, expiresAt: entry.expiresAt };
-    } catch (error) {
-      if (error instanceof TypeError) throw error; // the result cannot be stored at all
-      memoizeLogger.error("Could not cache the result of {name}: {error}", () => ({
+  /** Calls the function for a key: with the flight's signal in place of its AbortSignals. */
+  const computeFor =
+    (self: unknown, args: unknown[], located: Located, skip: boolean) =>
+    async (signal: AbortSignal): Promise<unknown> => {
+      memoizeLogger.info("Calling {name} ({reason})", () => ({
         name: plan.name,
-        key: keyForLog(keyValue),
-        error,
+        key: keyForLog(located.key),
+        reason: skip ? "nocache" : "not cached",
       }));
-      return { value, hit: false, expiresAt: null };
-    }
-  };
+      const given = args.some(isAbortSignal)
+        ? args.map((arg) => isAbortSignal(arg) ? signal : arg)
+        : args;
+      const value = await fn.apply(self, given);
+      const [, after] = await locate(self, args);
+      if (after.memKey !== located.memKey) {
+        throw new TypeError(
+          `${plan.name} changed its ${
+            plan.method ? "instance or arguments" : "arguments"
+          } while it ran, ` +
+            "so its key changed and nothing was cached: a memoised function must not mutate what it is keyed on " +
+            "(copy the arguments first, or leave them out with ignore or key)",
+        );
+      }
+      return value;
+    };
 
   const hitCallbacks = async (
     self: unknown,
@@ -305,7 +381,19 @@ export function memoizeWith(
       returnValue: value,
       expirationDate: expiresAt === null ? null : new Date(expiresAt),
     };
-    for (const cb of callbacks) await cb.call(self, info);
+    for (const cb of callbacks) {
+      try {
+        await cb.call(self, info);
+      } catch (error) {
+        memoizeLogger.error(
+          "A hit callback of {name} threw; the call still succeeds: {error}",
+          () => ({
+            name: plan.name,
+            error,
+          }),
+        );
+      }
+    }
     return value;
   };
 
@@ -317,18 +405,27 @@ export function memoizeWith(
     skip: boolean,
   ): Promise<unknown> => {
     keyed ??= await locate(self, args);
-    const memKey = keyed[1].memKey;
-    let flight = skip ? undefined : flights.get(memKey);
-    if (flight === undefined) {
-      const started = run(self, args, keyed, skip);
-      flight = started;
-      flights.set(memKey, started);
-      const done = () => flights.get(memKey) === started && flights.delete(memKey);
-      started.then(done, done);
-    }
-    const outcome = await flight;
-    if (outcome.hit && callbacks.length > 0) {
-      await hitCallbacks(self, args, outcome.value, outcome.expiresAt);
+    const [keyValue, located] = keyed;
+    const signals = args.filter(isAbortSignal);
+    const outcome = await getOrCompute(
+      view,
+      located,
+      keyValue,
+      computeFor(self, args, located, skip),
+      {
+        ...policy,
+        refresh: skip,
+        lifetime: policy.inheritLifetime ? core.lifetime : policy.lifetime,
+      },
+      signals,
+    );
+    if (outcome.status !== "miss") {
+      memoizeLogger.info("Function call loaded from cache: {name}", () => ({
+        name: plan.name,
+        key: keyForLog(keyValue),
+        status: outcome.status,
+      }));
+      if (callbacks.length > 0) await hitCallbacks(self, args, outcome.value, outcome.expiresAt);
     }
     return outcome.value;
   };

@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { DurationLike } from "./lifetime.ts";
+
 /** Options of `bucket.memoize`. */
 export interface MemoizeOptions {
   /**
@@ -28,6 +30,55 @@ export interface MemoizeOptions {
   name?: string;
   /** Any key-able value; changing it starts a fresh set of entries. */
   version?: unknown;
+  /**
+   * The lifetime of this function's entries (ms or a duration; `0`/`null`:
+   * never expire), which they keep whatever the bucket's lifetime. Default:
+   * the bucket's lifetime.
+   */
+  lifetime?: number | DurationLike | null;
+  /**
+   * One computation per key across processes, runtimes and machines: a
+   * miss takes a lease on the key in the bucket's storage before computing;
+   * callers elsewhere wait for the entry and read it. `leaseMs` (default
+   * 30,000): a holder that stops renewing (it died) loses the lease after
+   * this long and one waiter takes over; a live holder renews it every third
+   * of it. `waitMs` (default 300,000): how long a waiter waits before it
+   * computes by itself. Needs an adapter with `createExclusive()` (all
+   * built-in ones); without it, one warning, and the lock holds within this
+   * process. A hit never touches the lock.
+   */
+  lock?: boolean | LockOptions;
+  /**
+   * Milliseconds a computation may take: past it, every caller waiting for
+   * it rejects with a `DOMException` named `"TimeoutError"`, the key is free
+   * for the next caller, and a late result is not stored.
+   */
+  timeout?: number;
+  /**
+   * Milliseconds after expiry during which callers get the stale value at
+   * once while exactly one refresh runs in the background (one per key
+   * across processes with `lock`). Default 0 (off).
+   */
+  staleWhileRevalidate?: number;
+  /**
+   * Milliseconds after expiry during which a failed computation is answered
+   * with the stale value (the failure is logged) instead of the error.
+   * Default 0 (off).
+   */
+  staleIfError?: number;
+  /**
+   * Receives each background refresh's promise, for serverless hosts that
+   * must be told to wait (`ctx.waitUntil` in Workers, Vercel's `waitUntil`).
+   */
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+/** The `lock` option's parts. */
+export interface LockOptions {
+  /** Milliseconds a lease lasts without renewal. Default 30,000. */
+  leaseMs?: number;
+  /** Milliseconds a waiter waits for the holder before it computes by itself. Default 300,000. */
+  waitMs?: number;
 }
 
 /** What a callback registered with `.callback()` receives on a cache hit. */

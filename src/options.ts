@@ -81,3 +81,23 @@ export interface PruneOptions {
   /** Called after each directory: pruning a large bucket takes a while. */
   onProgress?: (progress: PruneProgress) => void;
 }
+
+/** Options of `Bucket.getOrSet`: those memoize shares, plus `refresh` and `signal`. */
+export interface GetOrSetOptions {
+  /** This entry's own lifetime (ms or a duration); default: the bucket's. */
+  lifetime?: number | DurationLike | null;
+  /** Skip the read: compute, store and return (the entry is overwritten). */
+  refresh?: boolean;
+  /** One computation per key across processes and machines (see memoize's `lock`). */
+  lock?: boolean | { leaseMs?: number; waitMs?: number };
+  /** Milliseconds the computation may take before callers reject with a "TimeoutError". */
+  timeout?: number;
+  /** Milliseconds after expiry during which the stale value is served while one refresh runs. */
+  staleWhileRevalidate?: number;
+  /** Milliseconds after expiry during which a failed computation is answered with the stale value. */
+  staleIfError?: number;
+  /** Receives background refreshes (serverless hosts). */
+  waitUntil?: (promise: Promise<unknown>) => void;
+  /** Aborting it rejects this caller alone, with the signal's reason. */
+  signal?: AbortSignal;
+}

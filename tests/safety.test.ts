@@ -324,3 +324,70 @@ describe("a full disk on the library's own bookkeeping files", () => {
     assert.equal((await entryFiles(dir)).length, 9);
   });
 });
+
+describe("keys never collide silently", () => {
+  class Point {
+    #x: number;
+    #y: number;
+    constructor(x: number, y: number) {
+      this.#x = x;
+      this.#y = y;
+    }
+    norm(): number {
+      return Math.hypot(this.#x, this.#y);
+    }
+  }
+
+  test("an instance whose state is private is a TypeError as a key or an argument", async () => {
+    const bucket = new Bucket(await freshDir());
+    const norm = bucket.memoize(function norm(p: Point) {
+      return p.norm();
+    });
+    await assert.rejects(norm(new Point(3, 4)), (error: Error) => {
+      assert.ok(error instanceof TypeError);
+      assert.match(error.message, /Point with no own enumerable properties/);
+      assert.match(error.message, /keyState\(\)/);
+      return true;
+    });
+    await assert.rejects(bucket.set(new Point(1, 1), "a"), TypeError);
+    await assert.rejects(bucket.get(new Point(9, 9)), TypeError);
+  });
+
+  test("a keyState() method makes such instances keys", async () => {
+    class Keyed extends Point {
+      readonly #id: string;
+      constructor(x: number, y: number) {
+        super(x, y);
+        this.#id = `${x},${y}`;
+      }
+      keyState() {
+        return this.#id;
+      }
+    }
+    const bucket = new Bucket(await freshDir());
+    let calls = 0;
+    const norm = bucket.memoize(function norm(p: Point) {
+      calls++;
+      return p.norm();
+    });
+    assert.equal(await norm(new Keyed(3, 4)), 5);
+    assert.equal(await norm(new Keyed(6, 8)), 10, "a different key");
+    assert.equal(await norm(new Keyed(3, 4)), 5);
+    assert.equal(calls, 2);
+  });
+
+  test("a stateless class's memoised method keys on the class (as the original)", async () => {
+    const bucket = new Bucket(await freshDir());
+    let calls = 0;
+    class A {
+      method = bucket.memoize(function method(this: A, a: number, b: number) {
+        calls++;
+        return a + b;
+      }, { method: true });
+    }
+    const a = new A();
+    assert.equal(await a.method(3, 4), 7);
+    assert.equal(await new A().method(3, 4), 7);
+    assert.equal(calls, 1);
+  });
+});

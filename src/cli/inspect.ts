@@ -17,7 +17,7 @@ import { Bucket } from "../bucket.ts";
 import { BackendLoadError } from "../errors.ts";
 import type { EvictionResult, PrunedFilesInfo } from "../results.ts";
 import type { PruneProgress } from "../options.ts";
-import { checkPayload, HEADER_SIZE, isProblem, parseHeader } from "../format/entry.ts";
+import { checkPayload, isProblem, MAX_HEADER_SIZE, parseHeader } from "../format/entry.ts";
 import { BUILT_IN_EXTENSIONS, LAYOUT_FILE, USAGE_FILE } from "../format/layout.ts";
 import { parseUsageFile, USAGE_PREFIX_LENGTH, type UsageCount } from "../format/usage_file.ts";
 import { walkBucket, type WalkedEntry } from "../format/walk.ts";
@@ -382,7 +382,7 @@ export async function clearBucket(
       continue;
     }
     // A prefix shorter than a header was the whole file: compare all of it.
-    const whole = found.prefix.length < HEADER_SIZE || found.prefix.length >= found.stat.size;
+    const whole = found.prefix.length < MAX_HEADER_SIZE || found.prefix.length >= found.stat.size;
     if (await fs.removeIfUnchanged(found.path, found.prefix, { prefixOnly: !whole })) {
       result.entries++;
       result.bytes += found.stat.size;

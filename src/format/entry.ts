@@ -1,8 +1,11 @@
-// The entry file format: a fixed 55-byte ASCII header line, then the
-// backend's payload. Pruning reads the header only; reading checks the
-// length and the CRC-32 of the payload before the backend decodes it.
+// The entry file format: a fixed ASCII header line, then (version 2) the
+// entry's metadata, then the backend's payload. Pruning reads the header
+// only; reading checks the lengths and the CRC-32 before the backend decodes.
 //
-//   bucketcache/1 b 0000019ac9e8a000 0000000003e8 1a2b3c4d\n
+// Version 1 (55 bytes), written for entries with neither metadata nor a
+// stale window (most entries):
+//
+//   bucketcache/1 b 0000019ac9e8a000 0000000003e8 1a2b3c4d\n<payload>
 //   │           │ │ │                │            └ CRC-32 of the file name, then the payload, 8 hex
 //   │           │ │ │                └ payload length in bytes, 12 hex
 //   │           │ │ └ expiry, ms since the epoch, 16 hex; 16 "-" for none
@@ -11,70 +14,115 @@
 //   │           └ format version
 //   └ magic
 //
-// The payload follows: bytes, or UTF-8 text for text backends (a JSON file is
-// readable JSON after its first line).
+// Version 2 (79 bytes), for entries that say what they are (a memoised
+// function's name, version and tags) or may be served stale:
+//
+//   bucketcache/2 b 0000019ac9e8a000 0000019ac9f0c000 0000000003e8 00002a 1a2b3c4d\n<meta><payload>
+//                   │                │                │            │      └ CRC-32 of the name, the meta, the payload
+//                   │                │                │            └ metadata length in bytes, 6 hex
+//                   │                │                └ payload length, 12 hex
+//                   │                └ stale until: the entry may be served stale (and is kept) until then; "-" x16: no window
+//                   └ expiry, as in version 1
+//
+// The metadata is UTF-8 JSON: { "fn": name, "version": text, "tags": [...] },
+// each part optional. The payload follows: bytes, or UTF-8 text for text
+// backends (a JSON file is readable JSON after its first line in version 1).
 
-import * as zlib from "node:zlib";
+import { crc32 } from "./crc32.ts";
 
-/** The format version this library writes and reads. */
-export const FORMAT_VERSION = 1;
+export { crc32 } from "./crc32.ts";
+
+/** The newest format version this library writes and reads (it reads version 1 too). */
+export const FORMAT_VERSION = 2;
 /**
  * The latest expiry a header holds: the last instant a JavaScript `Date`
  * represents (8.64e15 ms, in the year 275760). A lifetime reaching past it is
  * a `RangeError` at `set`.
  */
 export const MAX_EXPIRES_AT = 8.64e15;
-/** Bytes in the header line, newline included. */
+/** Bytes in a version-1 header line, newline included. */
 export const HEADER_SIZE = 55;
+/** Bytes in a version-2 header line, newline included. */
+export const HEADER_SIZE_V2 = 79;
+/** The longest header: read this many bytes to judge any entry file by its header. */
+export const MAX_HEADER_SIZE = HEADER_SIZE_V2;
+const MAX_META_LENGTH = 0xffffff;
 const MAGIC = "bucketcache/";
 const NO_EXPIRY = "----------------";
 const encoder = new TextEncoder();
 
 /** What the header says about an entry. */
 export interface EntryHeader {
+  /** The format version: 1 or 2. */
+  version: number;
+  /** Bytes of the header line (55 or 79). */
+  size: number;
   /** Expiry in ms since the epoch, or null. */
   expiresAt: number | null;
   /** Whether the expiry comes from the entry's own lifetime. */
   own: boolean;
+  /** Until when the entry may be served stale (ms since the epoch), or null. */
+  staleUntil: number | null;
+  /** Metadata length in bytes (0 in version 1). */
+  metaLength: number;
   /** Payload length in bytes. */
   length: number;
-  /** CRC-32 of the payload. */
+  /** CRC-32 of the file name, the metadata and the payload. */
   crc: number;
 }
 
-const CRC_TABLE = /* @__PURE__ */ (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
+/** What a version-2 entry says about itself. */
+export interface EntryMeta {
+  /** The memoised function's name. */
+  fn?: string;
+  /** The memoised function's `version`, as text. */
+  version?: string;
+  /** Tags, for invalidation. */
+  tags?: string[];
+}
 
-/**
- * CRC-32 (IEEE) continuing from `initial`: the runtime's native one where it
- * exists (Node ≥ 20.15, Bun, Deno), a table otherwise.
- */
-export const crc32: (data: Uint8Array, initial?: number) => number =
-  typeof (zlib as { crc32?: unknown }).crc32 === "function"
-    ? (data, initial = 0) =>
-      (zlib as unknown as { crc32(data: Uint8Array, value?: number): number }).crc32(
-        data,
-        initial,
-      ) >>> 0
-    : (data, initial = 0) => {
-      let c = (initial ^ 0xffffffff) >>> 0;
-      for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-      return (c ^ 0xffffffff) >>> 0;
-    };
+/** Extra parts of an entry, written in version 2 when present. */
+export interface EntryExtras {
+  /** Until when the entry may be served stale; null or absent: no stale window. */
+  staleUntil?: number | null;
+  /** What the entry says about itself. */
+  meta?: EntryMeta;
+}
+
+/** The whole size of an entry file with this header. */
+export function entryFileSize(header: EntryHeader): number {
+  return header.size + header.metaLength + header.length;
+}
+
+/** The time after which an entry is of no use to anyone: its expiry, or the end of its stale window. */
+export function usableUntil(header: { expiresAt: number | null; staleUntil?: number | null }):
+  | number
+  | null {
+  if (header.expiresAt === null) return null;
+  return Math.max(header.expiresAt, header.staleUntil ?? header.expiresAt);
+}
 
 /**
  * The checksum of an entry: CRC-32 of its file name, continued over its
- * payload. A file copied under another key's name does not match.
+ * metadata (version 2) and its payload. A file copied under another key's
+ * name does not match.
  */
-export function entryChecksum(fileName: string, payload: Uint8Array): number {
-  return crc32(payload, crc32(encoder.encode(fileName)));
+export function entryChecksum(fileName: string, payload: Uint8Array, meta?: Uint8Array): number {
+  let crc = crc32(encoder.encode(fileName));
+  if (meta !== undefined && meta.length > 0) crc = crc32(meta, crc);
+  return crc32(payload, crc);
+}
+
+function hex(value: number, digits: number): string {
+  return value.toString(16).padStart(digits, "0");
+}
+
+function dateField(value: number | null, what: string): string {
+  if (value === null) return NO_EXPIRY;
+  if (!(value <= MAX_EXPIRES_AT)) {
+    throw new RangeError(`An entry's ${what} must be at most ${MAX_EXPIRES_AT} ms, got ${value}`);
+  }
+  return hex(Math.ceil(value), 16);
 }
 
 /**
@@ -96,28 +144,49 @@ export function isProblem(header: EntryHeader | HeaderProblem): header is Header
   return "reason" in header;
 }
 
-/** Frames a payload in a header: the complete bytes of an entry file. */
+/**
+ * Frames a payload in a header: the complete bytes of an entry file. Version
+ * 1 unless `extras` has metadata or a stale window.
+ */
 export function encodeEntryFile(
   fileName: string,
   payload: Uint8Array,
   expiresAt: number | null,
   own: boolean,
+  extras?: EntryExtras,
 ): Uint8Array {
-  if (expiresAt !== null && !(expiresAt <= MAX_EXPIRES_AT)) {
-    throw new RangeError(
-      `An entry's expiry must be at most ${MAX_EXPIRES_AT} ms, got ${expiresAt}`,
-    );
+  const expiry = dateField(expiresAt, "expiry");
+  const meta = extras?.meta === undefined ? undefined : encodeMeta(extras.meta);
+  const staleUntil = extras?.staleUntil ?? null;
+  if (meta === undefined && staleUntil === null) {
+    const header = `${MAGIC}1 ${own ? "o" : "b"} ${expiry} ${hex(payload.length, 12)} ${
+      hex(entryChecksum(fileName, payload), 8)
+    }\n`;
+    const file = new Uint8Array(HEADER_SIZE + payload.length);
+    encoder.encodeInto(header, file);
+    file.set(payload, HEADER_SIZE);
+    return file;
   }
-  const expiry = expiresAt === null
-    ? NO_EXPIRY
-    : Math.ceil(expiresAt).toString(16).padStart(16, "0");
-  const header = `${MAGIC}${FORMAT_VERSION} ${own ? "o" : "b"} ${expiry} ${
-    payload.length.toString(16).padStart(12, "0")
-  } ${entryChecksum(fileName, payload).toString(16).padStart(8, "0")}\n`;
-  const file = new Uint8Array(HEADER_SIZE + payload.length);
+  const metaBytes = meta ?? new Uint8Array();
+  if (metaBytes.length > MAX_META_LENGTH) {
+    throw new RangeError(`An entry's metadata must be at most ${MAX_META_LENGTH} bytes of JSON`);
+  }
+  const header = `${MAGIC}2 ${own ? "o" : "b"} ${expiry} ${dateField(staleUntil, "stale window")} ${
+    hex(payload.length, 12)
+  } ${hex(metaBytes.length, 6)} ${hex(entryChecksum(fileName, payload, metaBytes), 8)}\n`;
+  const file = new Uint8Array(HEADER_SIZE_V2 + metaBytes.length + payload.length);
   encoder.encodeInto(header, file);
-  file.set(payload, HEADER_SIZE);
+  file.set(metaBytes, HEADER_SIZE_V2);
+  file.set(payload, HEADER_SIZE_V2 + metaBytes.length);
   return file;
+}
+
+function encodeMeta(meta: EntryMeta): Uint8Array | undefined {
+  const clean: EntryMeta = {};
+  if (meta.fn !== undefined) clean.fn = meta.fn;
+  if (meta.version !== undefined) clean.version = meta.version;
+  if (meta.tags !== undefined && meta.tags.length > 0) clean.tags = meta.tags;
+  return Object.keys(clean).length === 0 ? undefined : encoder.encode(JSON.stringify(clean));
 }
 
 const HEX = /^[0-9a-f]+$/;
@@ -140,7 +209,7 @@ export function parseHeader(bytes: Uint8Array): EntryHeader | HeaderProblem {
     null,
     bytes.subarray(0, HEADER_SIZE) as unknown as number[],
   );
-  if (text[12] !== String(FORMAT_VERSION) || text[13] !== " ") {
+  if ((text[12] !== "1" && text[12] !== "2") || text[13] !== " ") {
     const version = text.slice(12, text.indexOf(" ", 12));
     // A newer library's entry: not ours to judge.
     if (/^[0-9]+$/.test(version) && Number(version) > FORMAT_VERSION) {
@@ -152,23 +221,71 @@ export function parseHeader(bytes: Uint8Array): EntryHeader | HeaderProblem {
     return { damaged: true, reason: `damaged header (format version "${version}")` };
   }
   const flag = text[14];
-  const expiry = text.slice(16, 32);
-  const length = text.slice(33, 45);
-  const crc = text.slice(46, 54);
+  if ((flag !== "b" && flag !== "o") || text[15] !== " ") {
+    return { damaged: true, reason: "damaged header" };
+  }
+  if (text[12] === "1") {
+    const expiry = text.slice(16, 32);
+    const length = text.slice(33, 45);
+    const crc = text.slice(46, 54);
+    if (
+      text[32] !== " " || text[45] !== " " || text[54] !== "\n" ||
+      (expiry !== NO_EXPIRY && !HEX.test(expiry)) || !HEX.test(length) || !HEX.test(crc)
+    ) {
+      return { damaged: true, reason: "damaged header" };
+    }
+    return finish(1, HEADER_SIZE, flag, expiry, NO_EXPIRY, length, "0", crc);
+  }
+  if (bytes.length < HEADER_SIZE_V2) {
+    return {
+      damaged: true,
+      reason: `truncated header (${bytes.length} of ${HEADER_SIZE_V2} bytes)`,
+    };
+  }
+  const v2 = String.fromCharCode.apply(
+    null,
+    bytes.subarray(0, HEADER_SIZE_V2) as unknown as number[],
+  );
+  const expiry = v2.slice(16, 32);
+  const stale = v2.slice(33, 49);
+  const length = v2.slice(50, 62);
+  const metaLength = v2.slice(63, 69);
+  const crc = v2.slice(70, 78);
   if (
-    (flag !== "b" && flag !== "o") || text[15] !== " " || text[32] !== " " || text[45] !== " " ||
-    text[54] !== "\n" || (expiry !== NO_EXPIRY && !HEX.test(expiry)) || !HEX.test(length) ||
-    !HEX.test(crc)
+    v2[32] !== " " || v2[49] !== " " || v2[62] !== " " || v2[69] !== " " || v2[78] !== "\n" ||
+    (expiry !== NO_EXPIRY && !HEX.test(expiry)) || (stale !== NO_EXPIRY && !HEX.test(stale)) ||
+    !HEX.test(length) || !HEX.test(metaLength) || !HEX.test(crc)
   ) {
     return { damaged: true, reason: "damaged header" };
   }
+  return finish(2, HEADER_SIZE_V2, flag, expiry, stale, length, metaLength, crc);
+}
+
+function finish(
+  version: number,
+  size: number,
+  flag: string,
+  expiry: string,
+  stale: string,
+  length: string,
+  metaLength: string,
+  crc: string,
+): EntryHeader | HeaderProblem {
   const expiresAt = expiry === NO_EXPIRY ? null : parseInt(expiry, 16);
-  if (expiresAt !== null && expiresAt > MAX_EXPIRES_AT) {
-    return { damaged: true, reason: "damaged header (expiry past the year 275760)" };
+  const staleUntil = stale === NO_EXPIRY ? null : parseInt(stale, 16);
+  if (
+    (expiresAt !== null && expiresAt > MAX_EXPIRES_AT) ||
+    (staleUntil !== null && staleUntil > MAX_EXPIRES_AT)
+  ) {
+    return { damaged: true, reason: "damaged header (a date past the year 275760)" };
   }
   return {
+    version,
+    size,
     own: flag === "o",
     expiresAt,
+    staleUntil,
+    metaLength: parseInt(metaLength, 16),
     length: parseInt(length, 16),
     crc: parseInt(crc, 16),
   };
@@ -180,15 +297,34 @@ export function checkPayload(
   file: Uint8Array,
   header: EntryHeader,
 ): Uint8Array | string {
-  const actual = file.length - HEADER_SIZE;
-  if (actual !== header.length) {
-    return actual < header.length
-      ? `truncated (${actual} of ${header.length} payload bytes)`
-      : `${actual - header.length} bytes after the payload`;
+  const expected = entryFileSize(header);
+  if (file.length !== expected) {
+    return file.length < expected
+      ? `truncated (${file.length} of ${expected} bytes)`
+      : `${file.length - expected} bytes after the payload`;
   }
-  const payload = file.subarray(HEADER_SIZE);
-  if (entryChecksum(fileName, payload) !== header.crc) {
+  const metaEnd = header.size + header.metaLength;
+  const payload = file.subarray(metaEnd);
+  const meta = header.metaLength > 0 ? file.subarray(header.size, metaEnd) : undefined;
+  if (entryChecksum(fileName, payload, meta) !== header.crc) {
     return "checksum mismatch (damaged, or another entry's file)";
   }
   return payload;
+}
+
+/**
+ * The metadata of a checked file (version 2), or undefined. Meant for files
+ * `checkPayload` accepted, or for a prefix read at least `size + metaLength`
+ * long (the CRC then is not checked: for listings only).
+ */
+export function readMeta(bytes: Uint8Array, header: EntryHeader): EntryMeta | undefined {
+  if (header.metaLength === 0 || bytes.length < header.size + header.metaLength) return undefined;
+  try {
+    const meta = JSON.parse(
+      new TextDecoder().decode(bytes.subarray(header.size, header.size + header.metaLength)),
+    );
+    return typeof meta === "object" && meta !== null && !Array.isArray(meta) ? meta : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -9,9 +9,9 @@ import { join } from "node:path";
 import type { FileStat, FileSystem } from "../fs/types.ts";
 import {
   type EntryHeader,
-  HEADER_SIZE,
   type HeaderProblem,
   isProblem,
+  MAX_HEADER_SIZE,
   parseHeader,
 } from "./entry.ts";
 import { placeName } from "./layout.ts";
@@ -89,7 +89,7 @@ export async function* walkBucket(
       if (stat !== null) yield { kind: "temporary", path, name: placed.name, stat };
       continue;
     }
-    const prefix = await fs.readPrefix(path, HEADER_SIZE);
+    const prefix = await fs.readPrefix(path, MAX_HEADER_SIZE);
     if (prefix === null) continue;
     const header = parseHeader(prefix);
     if (isProblem(header) && !header.damaged) continue;

@@ -11,3 +11,14 @@ export function backgroundTimer(ms: number, run: () => void): void {
     (id as { unref?: () => void }).unref?.();
   }
 }
+
+/** Runs `run` every `ms` without keeping the process alive for it; returns a stop function. */
+export function backgroundInterval(ms: number, run: () => void): () => void {
+  const id = setInterval(run, ms) as unknown;
+  if (typeof id === "number") {
+    (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno?.unrefTimer(id);
+  } else {
+    (id as { unref?: () => void }).unref?.();
+  }
+  return () => clearInterval(id as number);
+}

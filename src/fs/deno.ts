@@ -209,6 +209,29 @@ export class DenoFileSystem implements FileSystem {
     }
   }
 
+  /**
+   * Creates `path` with `data` unless something is there: the data goes to
+   * a temporary file, which is hard-linked to `path` (a link fails when
+   * `path` exists, so one creator wins), then removed.
+   */
+  async createExclusive(
+    path: string,
+    data: Uint8Array,
+    _options?: AtomicWriteOptions,
+  ): Promise<boolean> {
+    const temporary = temporaryPathFor(path);
+    await Deno.writeFile(temporary, data, { createNew: true });
+    try {
+      await Deno.link(temporary, path);
+      return true;
+    } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists) return false;
+      throw error;
+    } finally {
+      await Deno.remove(temporary).catch(() => {});
+    }
+  }
+
   /** Removes a file; `false` when it was not there. */
   async remove(path: string): Promise<boolean> {
     try {

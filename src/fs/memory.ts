@@ -80,6 +80,12 @@ export class MemoryFileSystem implements FileSystem {
     }
   }
 
+  /** Creates a file with a copy of `data` unless one is there; `false` when it was. */
+  createExclusive(path: string, data: Uint8Array, options?: AtomicWriteOptions): Promise<boolean> {
+    if (this.#files.has(path)) return Promise.resolve(false);
+    return this.writeFileAtomic(path, data, options).then(() => true);
+  }
+
   /** Removes a file; `false` when it was not there. */
   remove(path: string): Promise<boolean> {
     try {

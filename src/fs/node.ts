@@ -326,6 +326,29 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
+  /**
+   * Creates `path` with `data` unless something is there: the data goes to
+   * a temporary file, which is hard-linked to `path` (link(2) fails when
+   * `path` exists, so one creator wins), then unlinked.
+   */
+  async createExclusive(
+    path: string,
+    data: Uint8Array,
+    _options?: AtomicWriteOptions,
+  ): Promise<boolean> {
+    const temporary = temporaryPathFor(path);
+    await writeFile(temporary, data, { flag: "wx" });
+    try {
+      await link(temporary, path);
+      return true;
+    } catch (error) {
+      if (errorCode(error) === "EEXIST") return false;
+      throw error;
+    } finally {
+      await unlink(temporary).catch(() => {});
+    }
+  }
+
   /** Removes a file; `false` when it was not there. */
   async remove(path: string): Promise<boolean> {
     try {

@@ -93,6 +93,10 @@ const WRITE = `redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'd', ARGV[1], 'm', ARGV[2])
 if ARGV[3] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[3]) end
 return 1`;
+const CREATE = `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'd', ARGV[1], 'm', ARGV[2])
+if ARGV[3] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[3]) end
+return 1`;
 const READ_PREFIX = `local v = redis.call('HGET', KEYS[1], 'd')
 if not v then return false end
 return string.sub(v, 1, tonumber(ARGV[1]))`;
@@ -285,6 +289,30 @@ export class RedisFileSystem implements FileSystem {
       String(Date.now()),
       expiresAt === undefined || expiresAt === null ? "" : String(Math.ceil(expiresAt)),
     ]);
+  }
+
+  /**
+   * Creates a file unless one is there, in one script; with `expiresAt` the
+   * key also expires then in Redis (a dead lock holder's lease goes by itself).
+   */
+  async createExclusive(
+    path: string,
+    data: Uint8Array,
+    options?: AtomicWriteOptions,
+  ): Promise<boolean> {
+    const key = this.#key(path);
+    await this.#checkSize(path, data);
+    const expiresAt = options?.expiresAt;
+    const created = await this.#send([
+      "EVAL",
+      CREATE,
+      "1",
+      key,
+      data,
+      String(Date.now()),
+      expiresAt === undefined || expiresAt === null ? "" : String(Math.ceil(expiresAt)),
+    ]);
+    return Number(created) === 1;
   }
 
   /** Removes a file; `false` when it was not there. */

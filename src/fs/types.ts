@@ -107,6 +107,15 @@ export interface FileSystem {
    * renamed over the target. The parent directory must exist.
    */
   writeFileAtomic(path: string, data: Uint8Array, options?: AtomicWriteOptions): Promise<void>;
+  /**
+   * Creates a file holding `data` only if nothing exists at `path`, as one
+   * step: readers see nothing or the whole file, and of several creators at
+   * once in any process exactly one resolves `true`; the others resolve
+   * `false`. The parent directory must exist. Optional: memoize's and
+   * `getOrSet`'s `lock` takes its leases with it (without it, a lock is held
+   * within one process only).
+   */
+  createExclusive?(path: string, data: Uint8Array, options?: AtomicWriteOptions): Promise<boolean>;
   /** Removes a file; resolves to `false` when it did not exist. */
   remove(path: string): Promise<boolean>;
   /**

@@ -12,6 +12,7 @@
 // back never makes an entry deletable.
 
 import { fileLogger } from "../log.ts";
+import { usableUntil } from "../format/entry.ts";
 
 /** What expiry looks at: an entry in memory, or an entry header. */
 export interface ExpiryFields {
@@ -19,6 +20,8 @@ export interface ExpiryFields {
   expiresAt: number | null;
   /** Whether the expiry comes from the entry's own lifetime. */
   own: boolean;
+  /** Until when it may be served stale (and must be kept), or null. */
+  staleUntil?: number | null;
 }
 
 /** Whether an entry reads as missing for a bucket with `lifetime` at `now`. */
@@ -44,7 +47,16 @@ export function readsAsExpired(
   return false;
 }
 
-/** Whether an entry may be deleted for its age: its written expiry is `tolerance` past. */
+/**
+ * Whether an entry may be deleted for its age: its written expiry — or the
+ * end of its stale window, when it has one — is `tolerance` past.
+ */
 export function deletableByAge(entry: ExpiryFields, now: number, tolerance: number): boolean {
-  return entry.expiresAt !== null && now > entry.expiresAt + tolerance;
+  const until = usableUntil(entry);
+  return until !== null && now > until + tolerance;
+}
+
+/** Whether an expired entry may still be served stale at `now` (its stale window is open). */
+export function servableStale(entry: ExpiryFields, now: number): boolean {
+  return entry.staleUntil !== undefined && entry.staleUntil !== null && now <= entry.staleUntil;
 }

@@ -13,6 +13,8 @@ export interface MemoryEntry {
   expiresAt: number | null;
   /** Whether the expiry comes from the entry's own lifetime. */
   own: boolean;
+  /** Until when it may be served stale once expired (ms since the epoch), or null. */
+  staleUntil?: number | null;
   /** The entry's serialised size in bytes (what the bounds count). */
   size: number;
   /** Not yet written to disk (deferred writes): never evicted. */

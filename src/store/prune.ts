@@ -9,9 +9,10 @@ import type { PrunedFilesInfo } from "../results.ts";
 import type { PruneProgress } from "../options.ts";
 import {
   checkPayload,
+  entryFileSize,
   type EntryHeader,
-  HEADER_SIZE,
   isProblem,
+  MAX_HEADER_SIZE,
   parseHeader,
 } from "../format/entry.ts";
 import { walkBucket, type WalkedEntry } from "../format/walk.ts";
@@ -47,9 +48,9 @@ export async function judgeEntry(
   let header = found.header;
   // A file shorter than a header was read whole: compare all of it, so a
   // longer fresh entry that starts with the same bytes is never taken for it.
-  const prefixOnly = found.prefix.length >= HEADER_SIZE;
+  const prefixOnly = found.prefix.length >= MAX_HEADER_SIZE;
   let verdict: Verdict = { seen: found.prefix, prefixOnly, size: found.stat.size };
-  if (!isProblem(header) && found.stat.size !== HEADER_SIZE + header.length) {
+  if (!isProblem(header) && found.stat.size !== entryFileSize(header)) {
     const file = await store.fs.readFile(found.path);
     if (file === null) return undefined;
     verdict = { seen: file, prefixOnly: false, size: file.length };

@@ -24,9 +24,10 @@ import { fileLogger, keyForLog, keysLogger } from "../log.ts";
 import {
   checkPayload,
   encodeEntryFile,
-  HEADER_SIZE,
+  type EntryExtras,
   isProblem,
   MAX_EXPIRES_AT,
+  MAX_HEADER_SIZE,
   parseHeader,
 } from "../format/entry.ts";
 import { BUILT_IN_EXTENSIONS, entryPath } from "../format/layout.ts";
@@ -36,9 +37,10 @@ import type { Located } from "./located.ts";
 import { type MemoryEntry, MemoryLayer } from "./memory.ts";
 import { isSmallPrimitive, RECENT_CALLS_MAX } from "./recent.ts";
 import { Budget, type BudgetLimits, TOUCH_INTERVAL_MS } from "./budget.ts";
-import { deletableByAge, readsAsExpired } from "./expiry.ts";
+import { deletableByAge, readsAsExpired, servableStale } from "./expiry.ts";
 import { Remover } from "./remove.ts";
 import type { StoreConfig } from "./read_options.ts";
+import type { Flight } from "./flight.ts";
 
 const encoder = new TextEncoder();
 
@@ -84,6 +86,8 @@ export class Store {
   };
   /** The size budget, when maxSize or maxEntries is set. */
   readonly budget: Budget | undefined;
+  /** Computations in flight, by memory key (compute.ts): one per key in this process. */
+  readonly flights: Map<string, Flight> = new Map();
 
   constructor(config: StoreConfig) {
     this.path = config.path;
@@ -246,8 +250,12 @@ export class Store {
     return hit;
   }
 
-  /** As `lookup`, for a key already located. */
-  async lookupLocated(located: Located): Promise<MemoryEntry | undefined> {
+  /**
+   * As `lookup`, for a key already located. With `allowStale`, an expired
+   * entry whose stale window is still open is returned too (the caller
+   * tells it by `isExpired`).
+   */
+  async lookupLocated(located: Located, allowStale = false): Promise<MemoryEntry | undefined> {
     const memKey = located.memKey;
     const hit = this.memory.get(memKey);
     if (hit !== undefined) {
@@ -259,6 +267,7 @@ export class Store {
       if (hit.pending) {
         // An expired pending entry still supersedes an older file: the key
         // reads as missing until something newer is set.
+        if (allowStale && servableStale(hit, now)) return hit;
         this.stats.misses++;
         await this.serialize(memKey, async () => {
           if (this.memory.peek(memKey) !== hit) return;
@@ -268,12 +277,28 @@ export class Store {
         return undefined;
       }
       // The file judges itself: it may hold something newer.
-      if (this.memory.peek(memKey) === hit) this.memory.delete(memKey);
+      if (this.memory.peek(memKey) === hit && !servableStale(hit, now)) this.memory.delete(memKey);
     }
     const loaded = await this.#load(located);
-    if (loaded === undefined) this.stats.misses++;
-    else this.stats.hits++;
-    return loaded;
+    if (loaded !== undefined) {
+      const now = Date.now();
+      if (!this.isExpired(loaded, now, loaded.fileName)) {
+        this.stats.hits++;
+        return loaded;
+      }
+      if (allowStale && servableStale(loaded, now)) return loaded;
+    }
+    this.stats.misses++;
+    return undefined;
+  }
+
+  /**
+   * Reads a key's file (sharing a read in flight), without counting a hit
+   * or a miss: what a waiter for a lock polls. Expired entries read as missing.
+   */
+  async peekFile(located: Located): Promise<MemoryEntry | undefined> {
+    const loaded = await this.#load(located);
+    return loaded !== undefined && !this.isExpired(loaded, Date.now()) ? loaded : undefined;
   }
 
   /** Reads a key's file once for all concurrent callers. */
@@ -321,7 +346,7 @@ export class Store {
     const payload = checkPayload(fileName, file, header);
     if (typeof payload === "string") return await this.#discardDamaged(path, payload, file);
     const now = Date.now();
-    if (this.isExpired(header, now, path)) {
+    if (this.isExpired(header, now, path) && !servableStale(header, now)) {
       if (
         deletableByAge(header, now, this.clockTolerance) &&
         await this.remover.removeJudged(path, file, false)
@@ -347,6 +372,7 @@ export class Store {
       value,
       expiresAt: header.expiresAt,
       own: header.own,
+      staleUntil: header.staleUntil,
       size: file.length,
       pending: false,
       fileName,
@@ -397,7 +423,13 @@ export class Store {
   // --- writing -------------------------------------------------------------------
 
   /** Serialises a value into a complete entry file; throws TypeError when it cannot be stored. */
-  dumpEntry(fileName: string, value: unknown, expiresAt: number | null, own: boolean): Uint8Array {
+  dumpEntry(
+    fileName: string,
+    value: unknown,
+    expiresAt: number | null,
+    own: boolean,
+    extras?: EntryExtras,
+  ): Uint8Array {
     let dumped: unknown;
     try {
       dumped = this.backend.dump({
@@ -417,7 +449,7 @@ export class Store {
     if (!(dumped instanceof Uint8Array)) {
       throw new TypeError(`${this.backend.identity}.dump must return a Uint8Array or a string`);
     }
-    return encodeEntryFile(fileName, dumped, expiresAt, own);
+    return encodeEntryFile(fileName, dumped, expiresAt, own, extras);
   }
 
   /** Reads `set` options into the lifetime to use and whether the entry owns it. */
@@ -459,6 +491,7 @@ export class Store {
     deferred: boolean,
     lifetime: number | null = this.#lifetime,
     own = false,
+    extras?: (expiresAt: number | null) => EntryExtras,
   ): Promise<MemoryEntry> {
     // Whole milliseconds, as the header holds them: memory and file agree.
     const expiresAt = lifetime === null ? null : Math.ceil(Date.now() + lifetime);
@@ -469,11 +502,13 @@ export class Store {
       );
     }
     const fileName = this.fileName(located);
-    const file = this.dumpEntry(fileName, value, expiresAt, own);
+    const extra = extras?.(expiresAt);
+    const file = this.dumpEntry(fileName, value, expiresAt, own, extra);
     const entry: MemoryEntry = {
       value,
       expiresAt,
       own,
+      staleUntil: extra?.staleUntil ?? null,
       size: file.length,
       pending: deferred,
       fileName,
@@ -542,7 +577,7 @@ export class Store {
    * it changed since its first bytes were read. Resolves whether it did.
    */
   async #removeOwn(path: string): Promise<{ removed: boolean; live: boolean }> {
-    const prefix = await this.fs.readPrefix(path, HEADER_SIZE);
+    const prefix = await this.fs.readPrefix(path, MAX_HEADER_SIZE);
     if (prefix === null) return { removed: false, live: false };
     const header = parseHeader(prefix);
     if (isProblem(header) && !header.damaged) return { removed: false, live: false };

@@ -17,6 +17,7 @@ export type FsOperation =
   | "writeFileAtomic"
   | "remove"
   | "removeIfUnchanged"
+  | "createExclusive"
   | "list"
   | "touch"
   | "stat"
@@ -48,6 +49,7 @@ export class FaultyFileSystem implements FileSystem {
     writeFileAtomic: 0,
     remove: 0,
     removeIfUnchanged: 0,
+    createExclusive: 0,
     list: 0,
     stat: 0,
     mkdir: 0,
@@ -124,6 +126,17 @@ export class FaultyFileSystem implements FileSystem {
   ): Promise<boolean> {
     this.#check("removeIfUnchanged", path);
     return await this.inner.removeIfUnchanged(path, seen, options);
+  }
+  async createExclusive(
+    path: string,
+    data: Uint8Array,
+    options?: AtomicWriteOptions,
+  ): Promise<boolean> {
+    this.#check("createExclusive", path);
+    if (this.inner.createExclusive === undefined) {
+      throw new TypeError(`${this.inner.name} has no createExclusive()`);
+    }
+    return await this.inner.createExclusive(path, data, options);
   }
   async *list(dir: string, options?: ListOptions): AsyncIterable<string> {
     this.#check("list", dir);

@@ -165,6 +165,34 @@ export function testFileSystem(name: string, create: () => FileSystem, setup: Co
       assert.equal("noLegacyLayout" in fs, false, "noLegacyLayout is gone");
     });
 
+    test("createExclusive: of 20 creators at once exactly one wins; readers see nothing or all", async () => {
+      if (fs.createExclusive === undefined) return; // optional: lock then holds in one process
+      const sub = join(dir, "exclusive");
+      await fs.mkdir(sub);
+      const path = join(sub, ".lease");
+      const contents = Array.from({ length: 20 }, (_, i) => encode(`creator ${i} `.repeat(100)));
+      const reads: (Uint8Array | null)[] = [];
+      const [won] = await Promise.all([
+        Promise.all(contents.map((data) => fs.createExclusive!(path, data))),
+        (async () => {
+          for (let i = 0; i < 20; i++) reads.push(await fs.readFile(path));
+        })(),
+      ]);
+      assert.equal(won.filter(Boolean).length, 1, "exactly one creator won");
+      const winner = contents[won.indexOf(true)];
+      assert.deepEqual(await fs.readFile(path), winner);
+      for (const read of reads) {
+        if (read !== null) assert.deepEqual(read, winner, "a whole file, the winner's");
+      }
+      assert.equal(await fs.createExclusive!(path, encode("late")), false, "taken");
+      assert.deepEqual(await fs.readFile(path), winner, "unchanged");
+      assert.equal(await fs.removeIfUnchanged(path, winner), true);
+      assert.equal(await fs.createExclusive!(path, encode("again")), true, "free again");
+      const left = [];
+      for await (const name of fs.list(sub, { includeTemporary: true })) left.push(name);
+      assert.deepEqual(left, [".lease"], "no temporary file left");
+    });
+
     test("removeIfUnchanged removes a file holding exactly what was seen, nothing else", async () => {
       const sub = join(dir, "judged");
       await fs.mkdir(sub);
