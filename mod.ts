@@ -49,6 +49,7 @@ export type {
   BucketStats,
   BucketUsage,
   EvictionResult,
+  Explanation,
   PrunedFilesInfo,
   SyncResult,
 } from "./src/results.ts";
@@ -70,9 +71,11 @@ export {
   KeyInvalidError,
 } from "./src/errors.ts";
 export type { LibraryLogger, LoggerConfig, LogLevel } from "./src/log.ts";
+export type { TraceContext } from "./src/trace.ts";
 export { logger, loggerConfig } from "./src/log.ts";
 export type {
   CachedCallInfo,
+  CallStatus,
   LockOptions,
   Memoized,
   MemoizeDecorator,

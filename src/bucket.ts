@@ -7,7 +7,13 @@
 import type { Backend } from "./backends/backend.ts";
 import type { DurationLike } from "./lifetime.ts";
 import type { BucketOptions, GetOrSetOptions, PruneOptions, SetOptions } from "./options.ts";
-import type { BucketStats, BucketUsage, EvictionResult, PrunedFilesInfo } from "./results.ts";
+import type {
+  BucketStats,
+  BucketUsage,
+  EvictionResult,
+  Explanation,
+  PrunedFilesInfo,
+} from "./results.ts";
 import type { Memoized, MemoizeDecorator, MemoizeOptions } from "./memoize_types.ts";
 import { KeyError } from "./errors.ts";
 import {
@@ -19,6 +25,10 @@ import {
   memoizeWith,
 } from "./memoize.ts";
 import { getOrCompute } from "./store/compute.ts";
+import { explainLocated } from "./store/explain.ts";
+import { readTags } from "./store/tags.ts";
+import type { MemoryEntry } from "./store/memory.ts";
+import { channels, type TraceContext, tracing } from "./trace.ts";
 import { keyForLog } from "./log.ts";
 import { Store } from "./store/store.ts";
 import { readBucketOptions, readLimit } from "./store/read_options.ts";
@@ -173,7 +183,33 @@ export class Bucket<V = any> {
    * @throws {TypeError} for a key the key maker cannot encode
    */
   async get(key: unknown): Promise<V | undefined> {
-    return (await this.#core.lookup(key))?.value as V | undefined;
+    return (await this.#lookup(key))?.value as V | undefined;
+  }
+
+  /** Looks a key up, traced on bucketcache:get when someone listens. */
+  #lookup(key: unknown): Promise<MemoryEntry | undefined> {
+    if (!tracing(channels.get)) return this.#core.lookup(key);
+    return this.#traced(channels.get!, key, async (context) => {
+      const entry = await this.#core.lookup(key);
+      context.status = entry === undefined ? "miss" : "hit";
+      context.bytes = entry?.size;
+      return entry;
+    });
+  }
+
+  /** Runs an operation on a key inside a tracing channel. */
+  async #traced<T>(
+    channel: NonNullable<typeof channels.get>,
+    key: unknown,
+    run: (context: TraceContext) => Promise<T>,
+  ): Promise<T> {
+    let located = this.#core.locate(key);
+    if (located instanceof Promise) located = await located;
+    const context: TraceContext = {
+      bucket: this.#core.path,
+      keyHash: this.#core.fileName(located).slice(0, 64),
+    };
+    return await channel.tracePromise(() => run(context), context);
   }
 
   /**
@@ -185,7 +221,7 @@ export class Bucket<V = any> {
    * @throws {KeyError} when the key has no value; `error.key` is the key
    */
   async getitem(key: unknown): Promise<V> {
-    const entry = await this.#core.lookup(key);
+    const entry = await this.#lookup(key);
     if (entry === undefined) throw new KeyError(key);
     return entry.value as V;
   }
@@ -200,7 +236,15 @@ export class Bucket<V = any> {
    * @throws {TypeError} when the value cannot be serialised (nothing changes) or the key cannot be encoded
    */
   async set(key: unknown, value: V, options?: SetOptions): Promise<void> {
-    await this.#core.set(key, value, options, this.#deferred);
+    if (!tracing(channels.set)) {
+      await this.#core.set(key, value, options, this.#deferred);
+      return;
+    }
+    await this.#traced(channels.set!, key, async (context) => {
+      const entry = await this.#core.set(key, value, options, this.#deferred);
+      context.status = "written";
+      context.bytes = entry.size;
+    });
   }
 
   /**
@@ -268,7 +312,7 @@ export class Bucket<V = any> {
    * @param value any value the backend can serialise
    */
   async setitem(key: unknown, value: V): Promise<void> {
-    await this.#core.set(key, value, undefined, this.#deferred);
+    await this.set(key, value);
   }
 
   /**
@@ -278,7 +322,64 @@ export class Bucket<V = any> {
    * @returns `true` when `getitem` would resolve
    */
   async has(key: unknown): Promise<boolean> {
-    return (await this.#core.lookup(key)) !== undefined;
+    return (await this.#lookup(key)) !== undefined;
+  }
+
+  /**
+   * Why a key hits or misses, without reading it into memory or changing
+   * anything: `{ status, reason, file, expiresAt, storedAt, … }` (see
+   * {@linkcode Explanation}). Reasons: `"absent"`, `"expired"`, `"damaged"`
+   * (with `damage`: what the check found), `"invalidated"` (with
+   * `invalidatedBy`: the tags).
+   *
+   * @example
+   * ```ts
+   * import { Bucket, MemoryFileSystem } from "@bucketcache/bucketcache";
+   * import assert from "node:assert/strict";
+   *
+   * const bucket = new Bucket("/cache", { fs: new MemoryFileSystem() });
+   * assert.equal((await bucket.explain("k")).reason, "absent");
+   * await bucket.set("k", 1, { tags: ["user:42"] });
+   * assert.equal((await bucket.explain("k")).status, "hit");
+   * await bucket.invalidateTags(["user:42"]);
+   * const why = await bucket.explain("k");
+   * assert.deepEqual([why.status, why.reason, why.invalidatedBy], ["miss", "invalidated", ["user:42"]]);
+   * ```
+   *
+   * @param key any value the key maker accepts
+   * @returns what a read would find now, and why
+   */
+  async explain(key: unknown): Promise<Explanation> {
+    let located = this.#core.locate(key);
+    if (located instanceof Promise) located = await located;
+    return await explainLocated(this.#core, located);
+  }
+
+  /**
+   * Makes every entry carrying one of `tags` read as missing, in O(1) per
+   * tag (a generation counter per tag beside the entries; no entry is listed
+   * or rewritten). This process sees it at once; other processes within
+   * about a second (they reread a tag's counter at most once a second).
+   *
+   * @example
+   * ```ts
+   * import { Bucket, MemoryFileSystem } from "@bucketcache/bucketcache";
+   * import assert from "node:assert/strict";
+   *
+   * const bucket = new Bucket("/cache", { fs: new MemoryFileSystem() });
+   * await bucket.set("profile", { name: "Ada" }, { tags: ["user:42"] });
+   * await bucket.set("other", 1);
+   * await bucket.invalidateTags(["user:42"]);
+   * assert.equal(await bucket.get("profile"), undefined);
+   * assert.equal(await bucket.get("other"), 1);
+   * ```
+   *
+   * @param tags the tags to invalidate
+   */
+  async invalidateTags(tags: string[]): Promise<void> {
+    const checked = readTags(tags, "invalidateTags");
+    if (checked === undefined) throw new TypeError("invalidateTags takes an array of tags");
+    await this.#core.tags.invalidate(checked);
   }
 
   /**

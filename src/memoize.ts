@@ -7,12 +7,19 @@
 import type { View } from "./store/view.ts";
 import type { Located } from "./store/located.ts";
 import { RecentCalls } from "./store/recent.ts";
-import type { CachedCallInfo, Memoized, MemoizeOptions } from "./memoize_types.ts";
+import type { CachedCallInfo, CallStatus, Memoized, MemoizeOptions } from "./memoize_types.ts";
 import { type Parameter, readParameters } from "./_params.ts";
 import { KEY_STATE } from "./keys/encode.ts";
 import { keyForLog, memoizeLogger } from "./log.ts";
 import { parseLifetime } from "./lifetime.ts";
 import { type ComputePolicy, getOrCompute, readLock, readMs } from "./store/compute.ts";
+import { explainLocated } from "./store/explain.ts";
+import { readTags } from "./store/tags.ts";
+import type { Store } from "./store/store.ts";
+import { type EntryMeta, isProblem, readMeta } from "./format/entry.ts";
+import { walkBucket } from "./format/walk.ts";
+import { channels, type TraceContext, tracing } from "./trace.ts";
+import type { Explanation } from "./results.ts";
 
 const OPTION_NAMES = new Set([
   "method",
@@ -27,6 +34,8 @@ const OPTION_NAMES = new Set([
   "staleWhileRevalidate",
   "staleIfError",
   "waitUntil",
+  "tags",
+  "onStatus",
 ]);
 const KEY_TAG = "bucketcache.memoize/1";
 
@@ -64,7 +73,7 @@ export function checkOptions(options: unknown): MemoizeOptions {
     if (!OPTION_NAMES.has(name)) {
       throw new TypeError(
         `Unknown memoize option "${name}": use method, nocache, ignore, key, name, version, ` +
-          "lifetime, lock, timeout, staleWhileRevalidate, staleIfError or waitUntil",
+          "lifetime, lock, timeout, staleWhileRevalidate, staleIfError, waitUntil, tags or onStatus",
       );
     }
   }
@@ -85,7 +94,58 @@ export function checkOptions(options: unknown): MemoizeOptions {
     throw new TypeError("memoize option name must be a non-empty string");
   }
   computePolicy("memoize", o); // checks lock, timeout, the stale windows, waitUntil, lifetime
+  if (o.tags !== undefined && typeof o.tags !== "function") readTags(o.tags, "memoize option");
+  if (o.onStatus !== undefined && typeof o.onStatus !== "function") {
+    throw new TypeError("memoize option onStatus must be a function (info) => void");
+  }
   return o;
+}
+
+/** A memoize `version` as entries record it: text. */
+function describeVersion(version: unknown): string {
+  if (typeof version === "string") return version;
+  try {
+    return JSON.stringify(version) ?? String(version);
+  } catch {
+    return String(version);
+  }
+}
+
+/** The tags a `tags` function gives for a result, checked. */
+function callTags(tags: (result: unknown) => unknown, result: unknown): string[] | undefined {
+  return readTags(tags(result), "memoize option tags() returned");
+}
+
+/**
+ * Removes every entry of one memoised function (its name and version),
+ * from memory and storage: one walk over the bucket, reading each version-2
+ * entry's metadata; each removal race-free.
+ */
+export async function clearFunction(
+  store: Store,
+  name: string,
+  version: string | undefined,
+): Promise<number> {
+  let removed = 0;
+  const matches = (meta: EntryMeta | undefined) =>
+    meta !== undefined && meta.fn === name && meta.version === version;
+  for (const [memKey, entry] of store.memory.entries()) {
+    if (matches(entry.meta)) {
+      store.memory.delete(memKey);
+      if (entry.pending) removed++;
+    }
+  }
+  const extensions = new Set([store.backend.fileExtension]);
+  for await (const found of walkBucket(store.fs, store.path, { extensions })) {
+    if (found.kind !== "entry" || isProblem(found.header) || found.header.metaLength === 0) {
+      continue;
+    }
+    const header = found.header;
+    const start = await store.fs.readPrefix(found.path, header.size + header.metaLength);
+    if (start === null || !matches(readMeta(start, header))) continue;
+    if (await store.remover.removeJudged(found.path, start, true)) removed++;
+  }
+  return removed;
 }
 
 /** Whether a value is an AbortSignal (left out of keys; aborts only its caller). */
@@ -318,7 +378,19 @@ export function memoizeWith(
   if (typeof fn !== "function") throw new TypeError(`memoize needs a function, got ${typeof fn}`);
   const plan = makePlan(fn, checkOptions(rawOptions), kind, contextName);
   const core = view.store;
-  const policy = computePolicy(plan.name, checkOptions(rawOptions));
+  const options = checkOptions(rawOptions);
+  const versionText = plan.version === null ? undefined : describeVersion(plan.version);
+  const tagsOption = options.tags;
+  const onStatus = options.onStatus;
+  const policy: ComputePolicy & { inheritLifetime: boolean } = {
+    ...computePolicy(plan.name, options),
+    describe: (value) => ({
+      fn: plan.name,
+      version: versionText,
+      tags: typeof tagsOption === "function" ? undefined : tagsOption,
+      ...(typeof tagsOption === "function" ? { tags: callTags(tagsOption, value) } : {}),
+    }),
+  };
   // Calls of plain functions key on their arguments alone (methods also on
   // the instance, a key option on anything): those can skip encoding.
   const recent = !plan.method && plan.key === undefined ? new RecentCalls() : undefined;
@@ -430,13 +502,70 @@ export function memoizeWith(
     return outcome.value;
   };
 
+  const skips = (self: unknown, args: unknown[]): boolean =>
+    plan.nocacheIndex !== undefined
+      ? Boolean(args[plan.nocacheIndex])
+      : plan.nocachePredicate !== undefined && Boolean(plan.nocachePredicate.apply(self, args));
+
+  /** A call someone watches (onStatus, or the bucketcache:memoize channel): no fast path. */
+  const observedCall = async (self: unknown, args: unknown[]): Promise<unknown> => {
+    const skip = skips(self, args);
+    const keyed = await locate(self, args);
+    const [keyValue, located] = keyed;
+    const before = onStatus === undefined ? undefined : await explainLocated(core, located, skip);
+    const run = async (context?: TraceContext) => {
+      const outcome = await getOrCompute(
+        view,
+        located,
+        keyValue,
+        computeFor(self, args, located, skip),
+        {
+          ...policy,
+          refresh: skip,
+          lifetime: policy.inheritLifetime ? core.lifetime : policy.lifetime,
+        },
+        args.filter(isAbortSignal),
+      );
+      if (context !== undefined) context.status = outcome.status;
+      if (before !== undefined) {
+        const info: CallStatus = {
+          ...before,
+          status: outcome.status,
+          fn: plan.name,
+          expiresAt: outcome.expiresAt,
+        };
+        if (outcome.status === "hit") delete info.reason;
+        try {
+          onStatus!(info);
+        } catch (error) {
+          memoizeLogger.error("onStatus of {name} threw; the call still succeeds: {error}", () => ({
+            name: plan.name,
+            error,
+          }));
+        }
+      }
+      if (outcome.status !== "miss" && callbacks.length > 0) {
+        await hitCallbacks(self, args, outcome.value, outcome.expiresAt);
+      }
+      return outcome.value;
+    };
+    if (!tracing(channels.memoize)) return await run();
+    const context: TraceContext = {
+      bucket: core.path,
+      keyHash: core.fileName(located).slice(0, 64),
+      fn: plan.name,
+    };
+    return await channels.memoize!.tracePromise(() => run(context), context);
+  };
+
   const call = (self: unknown, args: unknown[]): Promise<unknown> => {
+    if (onStatus !== undefined || tracing(channels.memoize)) {
+      return observedCall(self, args).catch((error) => Promise.reject(keyError(error)));
+    }
     let skip: boolean;
     let keyed: [unknown, Located] | undefined;
     try {
-      skip = plan.nocacheIndex !== undefined
-        ? Boolean(args[plan.nocacheIndex])
-        : plan.nocachePredicate !== undefined && Boolean(plan.nocachePredicate.apply(self, args));
+      skip = skips(self, args);
       if (!skip) {
         // The fast path: a key that is in memory needs no I/O and no await;
         // for a recent call with small primitive arguments, no key encoding.
@@ -477,6 +606,15 @@ export function memoizeWith(
     callbacks.push(cb as (this: unknown, info: CachedCallInfo) => unknown);
     return wrapper;
   };
+  wrapper.explain = async function (this: unknown, ...args: unknown[]): Promise<Explanation> {
+    const [, located] = await locate(this, args);
+    return await explainLocated(core, located, skips(this, args));
+  };
+  wrapper.invalidate = async function (this: unknown, ...args: unknown[]): Promise<boolean> {
+    const [keyValue] = await locate(this, args);
+    return await core.delete(keyValue);
+  };
+  wrapper.clear = () => clearFunction(core, plan.name, versionText);
   return wrapper;
 }
 

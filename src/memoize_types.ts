@@ -5,6 +5,7 @@
  */
 
 import type { DurationLike } from "./lifetime.ts";
+import type { Explanation } from "./results.ts";
 
 /** Options of `bucket.memoize`. */
 export interface MemoizeOptions {
@@ -71,6 +72,25 @@ export interface MemoizeOptions {
    * must be told to wait (`ctx.waitUntil` in Workers, Vercel's `waitUntil`).
    */
   waitUntil?: (promise: Promise<unknown>) => void;
+  /**
+   * Tags for the entries (`bucket.invalidateTags`): a list, or a function
+   * of the result that returns one.
+   */
+  // deno-lint-ignore no-explicit-any
+  tags?: string[] | ((result: any) => string[]);
+  /**
+   * Called on every call, after it resolves, with its status (`"hit"`,
+   * `"miss"`, `"stale"`) and what `explain` would have said just before it.
+   * Setting it makes every call read its entry as `explain` does first, so
+   * it costs a file check per call; a throwing hook is logged.
+   */
+  onStatus?: (info: CallStatus) => void;
+}
+
+/** What `onStatus` receives: the call's status and what `explain` found before it. */
+export interface CallStatus extends Explanation {
+  /** The memoised function's name. */
+  fn: string;
 }
 
 /** The `lock` option's parts. */
@@ -101,6 +121,19 @@ export interface Memoized<A extends any[], R, This = unknown> {
    * instance for methods). Returns the memoised function, for chaining.
    */
   callback(cb: (this: This, info: CachedCallInfo<A, Awaited<R>>) => unknown): Memoized<A, R, This>;
+  /**
+   * Why a call with these arguments would hit or miss now, without calling
+   * the function or changing anything (see `bucket.explain`); `"bypassed"`
+   * when `nocache` would skip the read.
+   */
+  explain(this: This, ...args: A): Promise<Explanation>;
+  /** Removes the entry of a call with these arguments; `true` if there was a live one. */
+  invalidate(this: This, ...args: A): Promise<boolean>;
+  /**
+   * Removes every entry of this function (all arguments, this `version`)
+   * from memory and storage; resolves to how many. Walks the bucket.
+   */
+  clear(): Promise<number>;
 }
 
 /** What `bucket.memoize(options)` returns: a standard decorator for methods and getters. */

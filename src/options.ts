@@ -64,6 +64,11 @@ export interface SetOptions {
    * apply to the entry.
    */
   lifetime?: number | DurationLike | null;
+  /**
+   * Tags for `bucket.invalidateTags`: non-empty strings. An entry with tags
+   * is written in entry format version 2 with each tag's generation.
+   */
+  tags?: string[];
 }
 
 /** Progress of `Bucket.pruneDirectory`, reported after each directory. */

@@ -13,6 +13,7 @@ import { Buffer } from "node:buffer";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { Bucket, deferredWrite } from "../mod.ts";
+import { storeOf } from "../src/bucket.ts";
 import { RedisFileSystem } from "../redis.ts";
 import { testFileSystem } from "./helpers/fs_contract.ts";
 import {
@@ -210,7 +211,7 @@ if (!reachable && redisRequired) {
     const redis = () => made.client as { sendCommand(args: string[]): Promise<unknown> };
 
     test("set, get, has, delete, expiry and prune work as on disk", async () => {
-      const bucket = new Bucket("/b1", { fs });
+      const bucket = new Bucket("/b1", { fs, clockTolerance: 0 });
       await bucket.set({ user: 1 }, { rows: [1, 2], when: new Date(0) });
       assert.deepEqual(await new Bucket("/b1", { fs }).get({ user: 1 }), {
         rows: [1, 2],
@@ -246,7 +247,48 @@ if (!reachable && redisRequired) {
       assert.equal((await behind.usage()).entries, 20);
     });
 
-    test("entries with an expiry get a Redis expiry; others none", async () => {
+    test("explain, invalidation by call, function and tag work on Redis across two buckets", async () => {
+      const a = new Bucket("/explained", { fs, clockTolerance: 0 });
+      const b = new Bucket("/explained", { fs, clockTolerance: 0 });
+      assert.equal((await a.explain("none")).reason, "absent");
+      await a.set("old", 1, { lifetime: 1 });
+      await a.getOrSet("stale", () => 1, { lifetime: 1, staleWhileRevalidate: 60_000 });
+      await a.set("tagged", 1, { tags: ["user:42"] });
+      await a.set("broken", 1);
+      const store = storeOf(a);
+      const broken = store.entryPath(store.fileName(await store.locate("broken")));
+      await fs.writeFileAtomic(
+        broken,
+        new TextEncoder().encode("bucketcache/1 damaged".padEnd(60)),
+      );
+      await sleep(5);
+      const old = await b.explain("old");
+      assert.ok(
+        old.reason === "expired" || old.reason === "absent",
+        "expired, or dropped by Redis",
+      );
+      const stale = await b.explain("stale");
+      assert.deepEqual([stale.status, stale.reason], ["stale", "expired"], "kept for its window");
+      const damaged = await b.explain("broken");
+      assert.deepEqual([damaged.reason, damaged.damage], ["damaged", "damaged header"]);
+      assert.equal((await b.explain("tagged")).status, "hit");
+      assert.equal(await b.get("tagged"), 1);
+      await a.invalidateTags(["user:42"]);
+      assert.equal((await a.explain("tagged")).reason, "invalidated");
+      await sleep(1100);
+      assert.equal(await b.get("tagged"), undefined, "the other bucket sees it within a second");
+      const f = a.memoize(function f(n: number) {
+        return n;
+      });
+      await f(1);
+      await f(2);
+      assert.equal(await f.invalidate(1), true);
+      assert.equal((await f.explain(1)).reason, "absent");
+      assert.equal(await f.clear(), 1);
+      assert.equal((await f.explain(2)).reason, "absent");
+    });
+
+    test("entries with an expiry get a Redis expiry (plus the clock tolerance); others none", async () => {
       const bucket = new Bucket("/b2", { fs, minutes: 10 });
       await bucket.set("k", "v");
       const forever = new Bucket("/b2f", { fs });
@@ -258,7 +300,8 @@ if (!reachable && redisRequired) {
         return Number(await redis().sendCommand(["PTTL", key]));
       };
       const left = await ttl(bucket);
-      assert.ok(left > 9 * 60_000 && left <= 10 * 60_000, `PTTL ${left} ms, about 10 minutes`);
+      // The lifetime, then the clock tolerance (a minute) for readers whose clock is behind.
+      assert.ok(left > 10 * 60_000 && left <= 11 * 60_000, `PTTL ${left} ms, about 11 minutes`);
       assert.equal(await ttl(forever), -1, "no expiry");
     });
 

@@ -24,7 +24,7 @@
 //                   │                └ stale until: the entry may be served stale (and is kept) until then; "-" x16: no window
 //                   └ expiry, as in version 1
 //
-// The metadata is UTF-8 JSON: { "fn": name, "version": text, "tags": [...] },
+// The metadata is UTF-8 JSON: { "fn": name, "version": text, "tags": { tag: generation } },
 // each part optional. The payload follows: bytes, or UTF-8 text for text
 // backends (a JSON file is readable JSON after its first line in version 1).
 
@@ -77,8 +77,8 @@ export interface EntryMeta {
   fn?: string;
   /** The memoised function's `version`, as text. */
   version?: string;
-  /** Tags, for invalidation. */
-  tags?: string[];
+  /** Its tags, each with the generation it had when the entry was written (see store/tags.ts). */
+  tags?: Record<string, number>;
 }
 
 /** Extra parts of an entry, written in version 2 when present. */
@@ -185,7 +185,7 @@ function encodeMeta(meta: EntryMeta): Uint8Array | undefined {
   const clean: EntryMeta = {};
   if (meta.fn !== undefined) clean.fn = meta.fn;
   if (meta.version !== undefined) clean.version = meta.version;
-  if (meta.tags !== undefined && meta.tags.length > 0) clean.tags = meta.tags;
+  if (meta.tags !== undefined && Object.keys(meta.tags).length > 0) clean.tags = meta.tags;
   return Object.keys(clean).length === 0 ? undefined : encoder.encode(JSON.stringify(clean));
 }
 

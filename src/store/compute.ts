@@ -20,7 +20,7 @@
 //   runtime has it).
 // A hit never touches the lock.
 
-import type { EntryExtras, EntryMeta } from "../format/entry.ts";
+import type { WriteDetails } from "./store.ts";
 import { newAsyncContext } from "../fs/async_context.ts";
 import { fileLogger, keyForLog, memoizeLogger } from "../log.ts";
 import type { Located } from "./located.ts";
@@ -51,8 +51,8 @@ export interface ComputePolicy {
   staleIfError: number;
   /** Receives background refreshes (serverless hosts must be told to wait for them). */
   waitUntil?: (promise: Promise<unknown>) => void;
-  /** What the entry says about itself (a memoised function's name, version, tags). */
-  meta?: (value: unknown) => EntryMeta | undefined;
+  /** What the entry records about itself: a memoised function's name, version and tags. */
+  describe?: (value: unknown) => Pick<WriteDetails, "fn" | "version" | "tags">;
 }
 
 /** The flights the current async call runs inside (to catch self-recursion). */
@@ -291,11 +291,10 @@ async function storeResult(
   value: unknown,
   policy: ComputePolicy,
 ): Promise<Outcome> {
-  const window = Math.max(policy.staleWhileRevalidate, policy.staleIfError);
-  const extras = (expiresAt: number | null): EntryExtras => ({
-    staleUntil: expiresAt !== null && window > 0 ? expiresAt + window : null,
-    meta: policy.meta?.(value),
-  });
+  const details: WriteDetails = {
+    staleWindow: Math.max(policy.staleWhileRevalidate, policy.staleIfError),
+    ...policy.describe?.(value),
+  };
   try {
     const entry = await view.store.setLocated(
       located,
@@ -304,7 +303,7 @@ async function storeResult(
       view.deferred,
       policy.lifetime,
       policy.own,
-      extras,
+      details,
     );
     return { value, status: "miss", expiresAt: entry.expiresAt };
   } catch (error) {

@@ -5,6 +5,8 @@
 // they move to the end, unmarked. Recently read entries therefore outlive
 // entries nobody read since they were stored (the "second chance" LRU).
 
+import type { EntryMeta } from "../format/entry.ts";
+
 /** One entry held in memory. */
 export interface MemoryEntry {
   /** The value, by reference. */
@@ -15,6 +17,8 @@ export interface MemoryEntry {
   own: boolean;
   /** Until when it may be served stale once expired (ms since the epoch), or null. */
   staleUntil?: number | null;
+  /** What the entry says about itself (version 2): function, version, tag generations. */
+  meta?: EntryMeta;
   /** The entry's serialised size in bytes (what the bounds count). */
   size: number;
   /** Not yet written to disk (deferred writes): never evicted. */
@@ -83,6 +87,11 @@ export class MemoryLayer {
       this.#bytes -= entry.size;
     }
     return entry;
+  }
+
+  /** Every entry, with its memory key (a snapshot: deleting while iterating is fine). */
+  entries(): [string, MemoryEntry][] {
+    return [...this.#entries];
   }
 
   /** Entries not yet written, with their memory keys. */

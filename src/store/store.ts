@@ -25,10 +25,13 @@ import {
   checkPayload,
   encodeEntryFile,
   type EntryExtras,
+  type EntryMeta,
   isProblem,
   MAX_EXPIRES_AT,
   MAX_HEADER_SIZE,
   parseHeader,
+  readMeta,
+  usableUntil,
 } from "../format/entry.ts";
 import { BUILT_IN_EXTENSIONS, entryPath } from "../format/layout.ts";
 import { BucketDirectory } from "../format/directory.ts";
@@ -41,6 +44,18 @@ import { deletableByAge, readsAsExpired, servableStale } from "./expiry.ts";
 import { Remover } from "./remove.ts";
 import type { StoreConfig } from "./read_options.ts";
 import type { Flight } from "./flight.ts";
+import { readTags, TagBook } from "./tags.ts";
+
+/** What a write records beside the value (entry format version 2 when any is given). */
+export interface WriteDetails {
+  /** Milliseconds after expiry during which the entry may be served stale (and is kept). */
+  staleWindow?: number;
+  /** The memoised function's name and version. */
+  fn?: string;
+  version?: string;
+  /** Tags, for invalidateTags. */
+  tags?: readonly string[];
+}
 
 const encoder = new TextEncoder();
 
@@ -62,6 +77,8 @@ export class Store {
   readonly memory: MemoryLayer;
   readonly directory: BucketDirectory;
   readonly remover: Remover;
+  /** Tag generations (tags.ts). */
+  readonly tags: TagBook;
   /** How far clocks may differ (ms): see expiry.ts. */
   readonly clockTolerance: number;
   /** The backends whose entry files count as the library's here: the built-ins and this one. */
@@ -102,6 +119,7 @@ export class Store {
     this.extensions = new Set([...BUILT_IN_EXTENSIONS, this.backend.fileExtension]);
     this.directory = new BucketDirectory(this.fs, this.path, this.backend.fileExtension);
     this.remover = new Remover(this.fs);
+    this.tags = new TagBook(this.fs, this.path);
     this.budget = config.limits === undefined ? undefined : this.newBudget(config.limits);
   }
 
@@ -246,6 +264,10 @@ export class Store {
     if (hit === undefined) return undefined;
     const now = Date.now();
     if (this.isExpired(hit, now, hit.fileName)) return undefined;
+    // A tagged entry whose tags this process has not checked lately takes the slow path.
+    if (hit.meta?.tags !== undefined && this.tags.validNow(hit.meta.tags) !== true) {
+      return undefined;
+    }
     this.#hit(hit, now);
     return hit;
   }
@@ -258,7 +280,12 @@ export class Store {
   async lookupLocated(located: Located, allowStale = false): Promise<MemoryEntry | undefined> {
     const memKey = located.memKey;
     const hit = this.memory.get(memKey);
-    if (hit !== undefined) {
+    if (
+      hit !== undefined && hit.meta?.tags !== undefined && !await this.tags.valid(hit.meta.tags)
+    ) {
+      // Invalidated by a tag: the file may hold something newer.
+      if (this.memory.peek(memKey) === hit && !hit.pending) this.memory.delete(memKey);
+    } else if (hit !== undefined) {
       const now = Date.now();
       if (!this.isExpired(hit, now, hit.fileName)) {
         this.#hit(hit, now);
@@ -368,11 +395,14 @@ export class Store {
         file,
       );
     }
+    const meta = readMeta(file, header);
+    if (meta?.tags !== undefined && !await this.tags.valid(meta.tags)) return undefined;
     const entry: MemoryEntry = {
       value,
       expiresAt: header.expiresAt,
       own: header.own,
       staleUntil: header.staleUntil,
+      meta,
       size: file.length,
       pending: false,
       fileName,
@@ -452,19 +482,22 @@ export class Store {
     return encodeEntryFile(fileName, dumped, expiresAt, own, extras);
   }
 
-  /** Reads `set` options into the lifetime to use and whether the entry owns it. */
-  readSetOptions(options: SetOptions | undefined): { lifetime: number | null; own: boolean } {
+  /** Reads `set` options into the lifetime to use, whether the entry owns it, and its tags. */
+  readSetOptions(
+    options: SetOptions | undefined,
+  ): { lifetime: number | null; own: boolean; tags?: string[] } {
     if (options === undefined) return { lifetime: this.#lifetime, own: false };
     if (typeof options !== "object" || options === null) {
       throw new TypeError("set options must be an object such as { lifetime: 1000 }");
     }
     for (const name of Object.keys(options)) {
-      if (name !== "lifetime") {
-        throw new TypeError(`Unknown set option "${name}": the only option is lifetime`);
+      if (name !== "lifetime" && name !== "tags") {
+        throw new TypeError(`Unknown set option "${name}": use lifetime or tags`);
       }
     }
-    if (!("lifetime" in options)) return { lifetime: this.#lifetime, own: false };
-    return { lifetime: parseLifetime(options.lifetime, "set lifetime"), own: true };
+    const tags = readTags(options.tags, "set");
+    if (!("lifetime" in options)) return { lifetime: this.#lifetime, own: false, tags };
+    return { lifetime: parseLifetime(options.lifetime, "set lifetime"), own: true, tags };
   }
 
   /**
@@ -477,10 +510,11 @@ export class Store {
     options: SetOptions | undefined,
     deferred: boolean,
   ): Promise<MemoryEntry> {
-    const { lifetime, own } = this.readSetOptions(options);
+    const { lifetime, own, tags } = this.readSetOptions(options);
     let located = this.locate(key);
     if (located instanceof Promise) located = await located;
-    return await this.setLocated(located, key, value, deferred, lifetime, own);
+    const details = tags === undefined ? undefined : { tags };
+    return await this.setLocated(located, key, value, deferred, lifetime, own, details);
   }
 
   /** As `set`, for a key already located, with the lifetime resolved. */
@@ -491,7 +525,7 @@ export class Store {
     deferred: boolean,
     lifetime: number | null = this.#lifetime,
     own = false,
-    extras?: (expiresAt: number | null) => EntryExtras,
+    details?: WriteDetails,
   ): Promise<MemoryEntry> {
     // Whole milliseconds, as the header holds them: memory and file agree.
     const expiresAt = lifetime === null ? null : Math.ceil(Date.now() + lifetime);
@@ -502,13 +536,14 @@ export class Store {
       );
     }
     const fileName = this.fileName(located);
-    const extra = extras?.(expiresAt);
+    const extra = await this.#extras(expiresAt, details);
     const file = this.dumpEntry(fileName, value, expiresAt, own, extra);
     const entry: MemoryEntry = {
       value,
       expiresAt,
       own,
       staleUntil: extra?.staleUntil ?? null,
+      meta: extra?.meta,
       size: file.length,
       pending: deferred,
       fileName,
@@ -523,23 +558,45 @@ export class Store {
     }
     await this.serialize(memKey, async () => {
       this.#supersede(memKey);
-      await this.writeEntry(fileName, file, expiresAt, this.memory.peek(memKey)?.size);
+      await this.writeEntry(fileName, file, usableUntil(entry), this.memory.peek(memKey)?.size);
       this.memory.set(memKey, entry);
     });
     return entry;
   }
 
+  /** The version-2 parts of an entry: its stale window's end and its metadata (tag generations read). */
+  async #extras(
+    expiresAt: number | null,
+    details: WriteDetails | undefined,
+  ): Promise<EntryExtras | undefined> {
+    if (details === undefined) return undefined;
+    const window = details.staleWindow ?? 0;
+    const meta: EntryMeta = {};
+    if (details.fn !== undefined) meta.fn = details.fn;
+    if (details.version !== undefined) meta.version = details.version;
+    if (details.tags !== undefined && details.tags.length > 0) {
+      meta.tags = await this.tags.generations(details.tags);
+    }
+    const staleUntil = expiresAt !== null && window > 0 ? expiresAt + window : null;
+    if (staleUntil === null && Object.keys(meta).length === 0) return undefined;
+    return { staleUntil, meta: Object.keys(meta).length === 0 ? undefined : meta };
+  }
+
   /**
    * Atomically writes an entry file into its shard, creating the directories
-   * on first use. In a layout-1 directory it then removes the entry's old
-   * file, which would otherwise resurface once this one is deleted.
+   * on first use. `dropAt` is when the entry is of no use to anyone (its
+   * expiry, or the end of its stale window): stores that drop keys by
+   * themselves (Redis) drop it then, `clockTolerance` later. In a layout-1
+   * directory it then removes the entry's old file, which would otherwise
+   * resurface once this one is deleted.
    */
   async writeEntry(
     fileName: string,
     file: Uint8Array,
-    expiresAt: number | null,
+    dropAt: number | null,
     replaced?: number,
   ): Promise<void> {
+    const expiresAt = dropAt === null ? null : dropAt + this.clockTolerance;
     await this.directory.check();
     const path = this.entryPath(fileName);
     await this.directory.makeShard(fileName);
@@ -645,7 +702,7 @@ export class Store {
       return -1;
     }
     const file = entry.file;
-    await this.writeEntry(entry.fileName!, file, entry.expiresAt);
+    await this.writeEntry(entry.fileName!, file, usableUntil(entry));
     // A deferred set during the write keeps its own pending state.
     if (this.memory.peek(memKey) === entry) {
       entry.pending = false;
