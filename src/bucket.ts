@@ -377,6 +377,7 @@ export class Bucket<V = any> {
    * @param tags the tags to invalidate
    */
   async invalidateTags(tags: string[]): Promise<void> {
+    this.#core.refuseIfReadOnly("invalidateTags");
     const checked = readTags(tags, "invalidateTags");
     if (checked === undefined) throw new TypeError("invalidateTags takes an array of tags");
     await this.#core.tags.invalidate(checked);
@@ -427,6 +428,7 @@ export class Bucket<V = any> {
     if (onProgress !== undefined && typeof onProgress !== "function") {
       throw new TypeError("onProgress must be a function ({ directories, of, files }) => void");
     }
+    this.#core.refuseIfReadOnly("pruneDirectory");
     return await pruneDirectory(this.#core, onProgress);
   }
 
@@ -494,6 +496,7 @@ export class Bucket<V = any> {
    * ```
    */
   async evict(limits?: { maxSize?: number; maxEntries?: number }): Promise<EvictionResult> {
+    this.#core.refuseIfReadOnly("evict");
     if (limits === undefined) return await this.#core.evict();
     if (typeof limits !== "object" || limits === null) {
       throw new TypeError("evict takes { maxSize, maxEntries }");

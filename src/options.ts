@@ -54,6 +54,24 @@ export interface BucketOptions extends DurationLike {
    * under a longer lifetime. Default: one minute.
    */
   clockTolerance?: number | DurationLike;
+  /**
+   * Serve an existing cache without ever writing, removing or touching
+   * anything (a read-only disk, `deno run --allow-read=DIR`): expired and
+   * damaged entries read as missing and stay; `set`, `delete`,
+   * `pruneDirectory` and `evict` reject with a `TypeError` saying the bucket
+   * is read-only; a memoised or `getOrSet` miss computes and returns its
+   * value without storing it. Default `false`.
+   */
+  readOnly?: boolean;
+  /**
+   * What a write does when the storage refuses it (`EROFS`, `EACCES`,
+   * `EPERM`, `ENOSPC`, `EDQUOT`, Deno's `PermissionDenied`/`NotCapable`, and
+   * `ENOENT` where a read-only mount makes directories impossible):
+   * `"reject"` (default) rejects with the runtime's error; `"memory"` logs
+   * one warning, keeps the value in the memory layer, and tries the storage
+   * again 30 seconds later. Reads that fail that way then read as missing.
+   */
+  onStorageError?: "reject" | "memory";
 }
 
 /** Options of {@linkcode Bucket.set}. */

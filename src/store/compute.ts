@@ -291,6 +291,8 @@ async function storeResult(
   value: unknown,
   policy: ComputePolicy,
 ): Promise<Outcome> {
+  // A read-only bucket computes and returns, storing nothing.
+  if (view.store.readOnly) return { value, status: "miss", expiresAt: null };
   const details: WriteDetails = {
     staleWindow: Math.max(policy.staleWhileRevalidate, policy.staleIfError),
     ...policy.describe?.(value),
@@ -329,6 +331,7 @@ async function lockOrWait(
 ): Promise<{ lease?: Lease; entry?: MemoryEntry }> {
   const store = view.store;
   const fs = store.fs;
+  if (store.readOnly) return {}; // it writes no lease either
   if (typeof fs.createExclusive !== "function") {
     if (!warnedNoLease) {
       warnedNoLease = true;

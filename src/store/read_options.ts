@@ -26,6 +26,8 @@ export interface StoreConfig {
   memory: MemoryLimits;
   limits: BudgetLimits | undefined;
   clockTolerance: number;
+  readOnly: boolean;
+  onStorageError: "reject" | "memory";
 }
 
 const OPTION_NAMES = new Set([
@@ -38,6 +40,8 @@ const OPTION_NAMES = new Set([
   "maxSize",
   "maxEntries",
   "clockTolerance",
+  "readOnly",
+  "onStorageError",
 ]);
 
 /** Reads a budget option: a whole number ≥ 1, or undefined (no limit). */
@@ -133,7 +137,7 @@ export function readBucketOptions(path: unknown, options: BucketOptions | undefi
     else if (!OPTION_NAMES.has(name)) {
       throw new TypeError(
         `Unknown Bucket option "${name}": use backend, config, keymaker, lifetime, memory, fs, maxSize, ` +
-          "maxEntries, clockTolerance, or a lifetime shortcut (weeks, days, hours, minutes, seconds, " +
+          "maxEntries, clockTolerance, readOnly, onStorageError, or a lifetime shortcut (weeks, days, hours, minutes, seconds, " +
           "milliseconds, microseconds)",
       );
     }
@@ -175,7 +179,25 @@ export function readBucketOptions(path: unknown, options: BucketOptions | undefi
   const clockTolerance = given.clockTolerance === undefined
     ? DEFAULT_CLOCK_TOLERANCE_MS
     : parseLifetime(given.clockTolerance, "clockTolerance") ?? 0;
+  if (given.readOnly !== undefined && typeof given.readOnly !== "boolean") {
+    throw new TypeError("readOnly must be true or false");
+  }
+  const readOnly = given.readOnly === true;
+  if (readOnly && limits !== undefined) {
+    throw new TypeError(
+      "A readOnly bucket cannot keep a budget (maxSize, maxEntries): it never removes anything",
+    );
+  }
+  const onStorageError = given.onStorageError ?? "reject";
+  if (onStorageError !== "reject" && onStorageError !== "memory") {
+    throw new TypeError(
+      `onStorageError must be "reject" (the default: the runtime's error) or "memory" ` +
+        `(keep working from the memory layer), got ${JSON.stringify(onStorageError)}`,
+    );
+  }
   return {
+    readOnly,
+    onStorageError,
     path: resolvedPath,
     backend,
     keymaker,

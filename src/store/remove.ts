@@ -21,10 +21,16 @@ export function isReadOnlyError(error: unknown): boolean {
 /** Removes judged files of one bucket directory. */
 export class Remover {
   readonly #fs: FileSystem;
+  readonly #readOnly: boolean;
   #warned = false;
 
-  constructor(fs: FileSystem) {
+  /**
+   * @param fs the storage
+   * @param readOnly a read-only bucket's remover removes nothing
+   */
+  constructor(fs: FileSystem, readOnly = false) {
     this.#fs = fs;
+    this.#readOnly = readOnly;
   }
 
   /**
@@ -33,6 +39,7 @@ export class Remover {
    * read-only storage resolves `false` after one warning.
    */
   async removeJudged(path: string, seen: Uint8Array, prefixOnly: boolean): Promise<boolean> {
+    if (this.#readOnly) return false;
     try {
       return await this.#fs.removeIfUnchanged(path, seen, { prefixOnly });
     } catch (error) {

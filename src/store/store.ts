@@ -41,7 +41,7 @@ import { type MemoryEntry, MemoryLayer } from "./memory.ts";
 import { isSmallPrimitive, RECENT_CALLS_MAX } from "./recent.ts";
 import { Budget, type BudgetLimits, TOUCH_INTERVAL_MS } from "./budget.ts";
 import { deletableByAge, readsAsExpired, servableStale } from "./expiry.ts";
-import { Remover } from "./remove.ts";
+import { isReadOnlyError, Remover } from "./remove.ts";
 import type { StoreConfig } from "./read_options.ts";
 import type { Flight } from "./flight.ts";
 import { readTags, TagBook } from "./tags.ts";
@@ -58,6 +58,15 @@ export interface WriteDetails {
 }
 
 const encoder = new TextEncoder();
+/** With onStorageError "memory": how long the storage is left alone after it refused a write. */
+export const STORAGE_RETRY_MS = 30_000;
+const REFUSALS = new Set(["ENOSPC", "EDQUOT", "ENOENT"]);
+
+/** Whether an error says the storage refuses writes or is full. */
+function isStorageRefusal(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return isReadOnlyError(error) || (typeof code === "string" && REFUSALS.has(code));
+}
 
 interface Load {
   promise: Promise<MemoryEntry | undefined>;
@@ -81,6 +90,13 @@ export class Store {
   readonly tags: TagBook;
   /** How far clocks may differ (ms): see expiry.ts. */
   readonly clockTolerance: number;
+  /** Never write, remove or touch (the readOnly option). */
+  readonly readOnly: boolean;
+  /** What a refused write does (the onStorageError option). */
+  readonly onStorageError: "reject" | "memory";
+  /** With onStorageError "memory": until when the storage is left alone after it refused a write. */
+  #storageDownUntil = 0;
+  #warnedStorageDown = false;
   /** The backends whose entry files count as the library's here: the built-ins and this one. */
   readonly extensions: ReadonlySet<string>;
   #lifetime: number | null;
@@ -113,18 +129,54 @@ export class Store {
     this.fs = config.fs;
     this.#lifetime = config.lifetime;
     this.clockTolerance = config.clockTolerance;
+    this.readOnly = config.readOnly;
+    this.onStorageError = config.onStorageError;
     this.memory = new MemoryLayer(config.memory);
     this.#prefix = hashPrefix(this.backend.identity);
     this.#extension = `.${this.backend.fileExtension}`;
     this.extensions = new Set([...BUILT_IN_EXTENSIONS, this.backend.fileExtension]);
     this.directory = new BucketDirectory(this.fs, this.path, this.backend.fileExtension);
-    this.remover = new Remover(this.fs);
+    this.remover = new Remover(this.fs, this.readOnly);
     this.tags = new TagBook(this.fs, this.path);
     this.budget = config.limits === undefined ? undefined : this.newBudget(config.limits);
   }
 
   get lifetime(): number | null {
     return this.#lifetime;
+  }
+
+  /** Throws the read-only error for an operation that would write. */
+  refuseIfReadOnly(operation: string): void {
+    if (this.readOnly) {
+      throw new TypeError(
+        `This bucket is read-only (readOnly: true): ${operation} would write to ${this.path}. ` +
+          "Create the bucket without readOnly to change the cache",
+      );
+    }
+  }
+
+  /**
+   * With onStorageError "memory", whether a storage error is one to live
+   * with (the storage refuses writes, or is full): logs once, and leaves the
+   * storage alone for a while.
+   */
+  #tolerate(error: unknown): boolean {
+    if (this.onStorageError !== "memory" || !isStorageRefusal(error)) return false;
+    this.#storageDownUntil = Date.now() + STORAGE_RETRY_MS;
+    if (!this.#warnedStorageDown) {
+      this.#warnedStorageDown = true;
+      fileLogger.warn(
+        "The storage of {path} refused a write ({error}); the bucket keeps working from memory " +
+          "(onStorageError: \"memory\") and tries the storage again every 30 s; logged once",
+        () => ({ path: this.path, error }),
+      );
+    }
+    return true;
+  }
+
+  /** Whether writes skip the storage now (onStorageError "memory" after a refusal). */
+  get #storageDown(): boolean {
+    return this.#storageDownUntil > Date.now();
   }
 
   set lifetime(value: unknown) {
@@ -349,7 +401,13 @@ export class Store {
         key: keyForLog(located.key),
         backend: this.backend.identity,
       }));
-      const file = await this.fs.readFile(path);
+      let file: Uint8Array | null;
+      try {
+        file = await this.fs.readFile(path);
+      } catch (error) {
+        if (this.onStorageError === "memory" && isStorageRefusal(error)) return undefined;
+        throw error;
+      }
       if (file === null) continue;
       return await this.#decode(located, load, fileName, path, file);
     }
@@ -527,6 +585,7 @@ export class Store {
     own = false,
     details?: WriteDetails,
   ): Promise<MemoryEntry> {
+    this.refuseIfReadOnly("set");
     // Whole milliseconds, as the header holds them: memory and file agree.
     const expiresAt = lifetime === null ? null : Math.ceil(Date.now() + lifetime);
     if (expiresAt !== null && expiresAt > MAX_EXPIRES_AT) {
@@ -558,7 +617,13 @@ export class Store {
     }
     await this.serialize(memKey, async () => {
       this.#supersede(memKey);
-      await this.writeEntry(fileName, file, usableUntil(entry), this.memory.peek(memKey)?.size);
+      if (!this.#storageDown) {
+        try {
+          await this.writeEntry(fileName, file, usableUntil(entry), this.memory.peek(memKey)?.size);
+        } catch (error) {
+          if (!this.#tolerate(error)) throw error;
+        }
+      }
       this.memory.set(memKey, entry);
     });
     return entry;
@@ -657,6 +722,7 @@ export class Store {
 
   /** Removes a key from memory and storage; resolves whether a live entry was removed. */
   async delete(key: unknown): Promise<boolean> {
+    this.refuseIfReadOnly("delete");
     let located = this.locate(key);
     if (located instanceof Promise) located = await located;
     const memKey = located.memKey;
