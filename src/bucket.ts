@@ -183,7 +183,8 @@ export class Bucket<V = any> {
    * @throws {TypeError} for a key the key maker cannot encode
    */
   async get(key: unknown): Promise<V | undefined> {
-    return (await this.#lookup(key))?.value as V | undefined;
+    const entry = await this.#lookup(key);
+    return entry === undefined ? undefined : this.#core.out(entry.value as V);
   }
 
   /** Looks a key up, traced on bucketcache:get when someone listens. */
@@ -223,7 +224,7 @@ export class Bucket<V = any> {
   async getitem(key: unknown): Promise<V> {
     const entry = await this.#lookup(key);
     if (entry === undefined) throw new KeyError(key);
-    return entry.value as V;
+    return this.#core.out(entry.value as V);
   }
 
   /**
@@ -302,7 +303,7 @@ export class Bucket<V = any> {
       },
       signal === undefined ? [] : [signal],
     );
-    return outcome.value as V;
+    return store.out(outcome.value as V);
   }
 
   /**

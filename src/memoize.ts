@@ -499,7 +499,7 @@ export function memoizeWith(
       }));
       if (callbacks.length > 0) await hitCallbacks(self, args, outcome.value, outcome.expiresAt);
     }
-    return outcome.value;
+    return core.out(outcome.value);
   };
 
   const skips = (self: unknown, args: unknown[]): boolean =>
@@ -547,7 +547,7 @@ export function memoizeWith(
       if (outcome.status !== "miss" && callbacks.length > 0) {
         await hitCallbacks(self, args, outcome.value, outcome.expiresAt);
       }
-      return outcome.value;
+      return core.out(outcome.value);
     };
     if (!tracing(channels.memoize)) return await run();
     const context: TraceContext = {
@@ -584,8 +584,8 @@ export function memoizeWith(
               key: keyForLog(keyValue ?? callKey(plan, self, args)),
             }));
             return callbacks.length > 0
-              ? hitCallbacks(self, args, hit.value, hit.expiresAt)
-              : Promise.resolve(hit.value);
+              ? hitCallbacks(self, args, core.out(hit.value), hit.expiresAt)
+              : Promise.resolve(core.clones ? core.out(hit.value) : hit.value);
           }
           keyed = [keyValue ?? callKey(plan, self, args), located];
         }

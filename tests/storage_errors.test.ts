@@ -132,3 +132,28 @@ describe('onStorageError: "memory"', () => {
     assert.throws(() => new Bucket(dir, { fs, onStorageError: "maybe" as never }), TypeError);
   });
 });
+
+describe("memory: { clone: true }", () => {
+  test("callers get copies: mutating a result changes nothing for later callers", async () => {
+    const dir = await freshDir();
+    const byReference = new Bucket(dir);
+    await byReference.set("k", { n: 1 });
+    (await byReference.get("k")).n = 2;
+    assert.equal((await byReference.get("k")).n, 2, "by reference by default");
+
+    const bucket = new Bucket(dir, { memory: { clone: true } });
+    await bucket.set("c", { n: 1 });
+    (await bucket.get("c")).n = 99;
+    assert.equal((await bucket.get("c")).n, 1);
+    const f = bucket.memoize(function f() {
+      return { list: [1] };
+    });
+    (await f()).list.push(2);
+    (await f()).list.push(3);
+    assert.deepEqual(await f(), { list: [1] });
+    const g = await bucket.getOrSet("g", () => ({ v: 1 }));
+    g.v = 5;
+    assert.deepEqual(await bucket.getOrSet("g", () => ({ v: 2 })), { v: 1 });
+    assert.throws(() => new Bucket(dir, { memory: { clone: "yes" as never } }), TypeError);
+  });
+});

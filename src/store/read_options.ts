@@ -23,7 +23,7 @@ export interface StoreConfig {
   keymaker: KeyMaker;
   fs: FileSystem;
   lifetime: number | null;
-  memory: MemoryLimits;
+  memory: MemoryLimits & { clone: boolean };
   limits: BudgetLimits | undefined;
   clockTolerance: number;
   readOnly: boolean;
@@ -87,16 +87,21 @@ function checkFileSystem(fs: unknown): FileSystem {
   return fs as FileSystem;
 }
 
-function readMemoryOption(memory: unknown): MemoryLimits {
-  if (memory === undefined || memory === true) return { ...DEFAULT_MEMORY_LIMITS };
-  if (memory === false) return { maxEntries: 0, maxBytes: 0 };
+function readMemoryOption(memory: unknown): MemoryLimits & { clone: boolean } {
+  if (memory === undefined || memory === true) return { ...DEFAULT_MEMORY_LIMITS, clone: false };
+  if (memory === false) return { maxEntries: 0, maxBytes: 0, clone: false };
   if (typeof memory !== "object" || memory === null || Array.isArray(memory)) {
-    throw new TypeError("memory must be true, false or { maxEntries, maxBytes }");
+    throw new TypeError("memory must be true, false or { maxEntries, maxBytes, clone }");
   }
-  const limits = { ...DEFAULT_MEMORY_LIMITS };
+  const limits = { ...DEFAULT_MEMORY_LIMITS, clone: false };
   for (const [name, value] of Object.entries(memory)) {
+    if (name === "clone") {
+      if (typeof value !== "boolean") throw new TypeError("memory.clone must be true or false");
+      limits.clone = value;
+      continue;
+    }
     if (name !== "maxEntries" && name !== "maxBytes") {
-      throw new TypeError(`Unknown memory option "${name}": use maxEntries or maxBytes`);
+      throw new TypeError(`Unknown memory option "${name}": use maxEntries, maxBytes or clone`);
     }
     if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
       throw new RangeError(`memory.${name} must be a whole number ≥ 0, got ${String(value)}`);

@@ -90,6 +90,8 @@ export class Store {
   readonly tags: TagBook;
   /** How far clocks may differ (ms): see expiry.ts. */
   readonly clockTolerance: number;
+  /** Whether callers get a copy of each value (memory: { clone: true }). */
+  readonly clones: boolean;
   /** Never write, remove or touch (the readOnly option). */
   readonly readOnly: boolean;
   /** What a refused write does (the onStorageError option). */
@@ -132,6 +134,7 @@ export class Store {
     this.readOnly = config.readOnly;
     this.onStorageError = config.onStorageError;
     this.memory = new MemoryLayer(config.memory);
+    this.clones = config.memory.clone;
     this.#prefix = hashPrefix(this.backend.identity);
     this.#extension = `.${this.backend.fileExtension}`;
     this.extensions = new Set([...BUILT_IN_EXTENSIONS, this.backend.fileExtension]);
@@ -143,6 +146,15 @@ export class Store {
 
   get lifetime(): number | null {
     return this.#lifetime;
+  }
+
+  /**
+   * What a caller gets for a value held in memory: the value itself, or
+   * with memory: { clone: true } a structured clone, so a caller that
+   * mutates it changes nothing for later callers.
+   */
+  out<T>(value: T): T {
+    return this.clones ? structuredClone(value) : value;
   }
 
   /** Throws the read-only error for an operation that would write. */
