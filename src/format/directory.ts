@@ -7,7 +7,7 @@
 // entry file) to find out whether layout-1 entries may exist; a store without
 // directories (Redis) never held layout 1 and is not listed.
 
-import { join } from "node:path";
+import { join } from "../fs/path.ts";
 import type { FileSystem } from "../fs/types.ts";
 import { fileLogger } from "../log.ts";
 import { LAYOUT_FILE, LAYOUT_TEXT, legacyEntryPath, parseEntryName, shardOf } from "./layout.ts";

@@ -10,7 +10,7 @@
 // Layout 1 (version 0.1) kept every entry in the directory itself; such
 // entries are still read, and pruning moves them into their shards.
 
-import { join } from "node:path";
+import { join } from "../fs/path.ts";
 
 /** The 256 shard directory names, "00" to "ff". */
 export const SHARDS: readonly string[] = Array.from(

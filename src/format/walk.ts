@@ -5,7 +5,7 @@
 // backends are passed over: nothing else in the library counts, touches or
 // removes a file that this walk did not yield.
 
-import { join } from "node:path";
+import { join } from "../fs/path.ts";
 import type { FileStat, FileSystem } from "../fs/types.ts";
 import {
   type EntryHeader,

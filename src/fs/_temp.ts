@@ -7,7 +7,7 @@
 // runtime from choosing the same name. Adapters create temporary files of
 // this form only, so whoever prunes orphans recognises every one of them.
 
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join } from "./path.ts";
 
 /** `.<target>.<16 hex>.tmp`; the target is one name (no `/`). */
 const TEMP_PATTERN = /^\.([^/]+)\.[0-9a-f]{16}\.tmp$/;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { dirname } from "node:path";
+import { dirname } from "./path.ts";
 import type {
   AtomicWriteOptions,
   FileStat,

@@ -7,7 +7,7 @@
 import * as fsp from "node:fs/promises";
 import * as nodeFs from "node:fs";
 import { constants as bufferConstants } from "node:buffer";
-import { join } from "node:path";
+import { join } from "./path.ts";
 import type {
   AtomicWriteOptions,
   FileStat,

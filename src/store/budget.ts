@@ -17,7 +17,7 @@
 //   90% of the budget, so passes are amortised over at least a tenth of the
 //   budget's worth of writes.
 
-import { join } from "node:path";
+import { join } from "../fs/path.ts";
 import type { FileSystem } from "../fs/types.ts";
 import type { BucketUsage, EvictionResult } from "../results.ts";
 import { isProblem } from "../format/entry.ts";

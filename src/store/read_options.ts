@@ -1,8 +1,7 @@
 // Reading and checking a bucket's options: everything the constructor
 // validates before it does anything, with errors that say what to change.
 
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, resolve } from "../fs/path.ts";
 import type { BucketOptions } from "../options.ts";
 import type { FileSystem } from "../fs/types.ts";
 import { defaultFileSystem } from "../fs/detect.ts";

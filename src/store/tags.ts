@@ -16,7 +16,7 @@
 // increment may be lost, but either one invalidates every entry written
 // before it.
 
-import { join } from "node:path";
+import { join } from "../fs/path.ts";
 import type { FileSystem } from "../fs/types.ts";
 import { hashKeyBytes } from "../keys/hash.ts";
 
