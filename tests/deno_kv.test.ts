@@ -231,6 +231,19 @@ async function kvSuite(open: (path?: string) => Promise<Deno.Kv>): Promise<void>
       assert.deepEqual(await collect(fs.list("/race", { includeTemporary: true })), ["big"]);
     });
 
+    test("createExclusive of a large (staged) file: one creator wins, the others leave nothing", async () => {
+      const prefix = uniquePrefix();
+      const fs = new DenoKvFileSystem(kv, { prefix });
+      const values = [1, 2, 3].map((seed) => selfVerifyingBytes(1_500_000, seed));
+      const won = await Promise.all(values.map((value) => fs.createExclusive("/x/lease", value)));
+      assert.equal(won.filter(Boolean).length, 1);
+      assert.deepEqual(await fs.readFile("/x/lease"), values[won.indexOf(true)]);
+      assert.deepEqual(await collect(fs.list("/x", { includeTemporary: true })), ["lease"]);
+      const record = (await kv.get<{ id: string; chunks: number }>([...prefix, "f", "x", "lease"]))
+        .value!;
+      assert.equal((await keys(kv, [...prefix, "c"])).length, record.chunks, "losers' chunks gone");
+    });
+
     test("a non-recursive listing skips over deeper keys", async () => {
       const fs = new DenoKvFileSystem(kv, { prefix: uniquePrefix() });
       for (const p of ["/d/a", "/d/a/x", "/d/a/y/z", "/d/ab", "/d/b/c", "/d/c", "/e/f"]) {
@@ -381,6 +394,23 @@ console.log(JSON.stringify([await f(12), calls]));`);
       );
       assert.equal(read.code, 0, read.stderr);
       assert.deepEqual(JSON.parse(read.stdout), { ok: true });
+    });
+
+    test("memoize's lock across two processes: one computes, the other waits and reads it", async () => {
+      const call = () =>
+        peer(`
+let calls = 0;
+const slow = new Bucket("/locked", { fs }).memoize(async (n) => {
+  calls++;
+  await new Promise((resolve) => setTimeout(resolve, 800));
+  return n * 2;
+}, { name: "slow", lock: true });
+console.log(JSON.stringify([await slow(21), calls]));`);
+      const results = await Promise.all([call(), call()]);
+      for (const result of results) assert.equal(result.code, 0, result.stderr);
+      const outcomes = results.map((r) => JSON.parse(r.stdout) as [number, number]);
+      assert.deepEqual(outcomes.map(([value]) => value), [42, 42]);
+      assert.equal(outcomes[0][1] + outcomes[1][1], 1, "computed once in all");
     });
 
     test("two processes replacing one large file while this one reads: every read is whole", async () => {

@@ -49,7 +49,15 @@ type Memo = {
   files: string[];
   error?: string;
 };
-type Race = { rounds: number; removed: number; kept: number; lost: number[]; error: string };
+type Race = {
+  rounds: number;
+  removed: number;
+  kept: number;
+  lost: number[];
+  creations: number;
+  notExactlyOne: number[];
+  error: string;
+};
 type Budget = {
   three: number;
   threeKept: number;
@@ -212,6 +220,13 @@ async function browserSuite(): Promise<void> {
       assert.equal(outcome.error, "");
       assert.equal(outcome.rounds, 40);
       assert.deepEqual(outcome.lost, [], "rounds whose newer value was lost");
+    });
+
+    test("createExclusive in a page and a worker at once: exactly one wins each time", () => {
+      const outcome = unwrap(raceOutcome);
+      assert.equal(outcome.error, "");
+      assert.equal(outcome.creations, 30);
+      assert.deepEqual(outcome.notExactlyOne, [], "rounds without exactly one creator");
     });
 
     test("a page memoises a call, reloads and gets a hit from OPFS; so does a worker", () => {

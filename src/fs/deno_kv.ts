@@ -172,7 +172,8 @@ const expireIn = (expiresAt: number | null): { expireIn: number } | undefined =>
  * - **removeIfUnchanged** compares the bytes and deletes in an atomic
  *   operation checked against the record's versionstamp: race-free against
  *   writers in any process or isolate. `touch` rewrites the record's time
- *   the same way.
+ *   the same way, and `createExclusive` commits checked against the key
+ *   being absent (memoize's `lock` then holds across processes).
  * - **Listing** is a prefix scan of the records (a non-recursive one skips
  *   over subdirectories); paths are keys (`capabilities.directories` is
  *   `false`): `mkdir` does nothing and writes need no parent.
@@ -429,6 +430,29 @@ export class DenoKvFileSystem implements FileSystem {
     data: Uint8Array,
     options?: AtomicWriteOptions,
   ): Promise<void> {
+    await this.#write(path, data, options, false);
+  }
+
+  /**
+   * Creates a file holding `data` only if nothing is at `path`: the same
+   * write, committed in an operation checked against the key being absent,
+   * so of several creators in any process exactly one resolves `true`.
+   */
+  createExclusive(
+    path: string,
+    data: Uint8Array,
+    options?: AtomicWriteOptions,
+  ): Promise<boolean> {
+    return this.#write(path, data, options, true);
+  }
+
+  /** Writes a file; with `exclusive`, only if there is none (`false` then). */
+  async #write(
+    path: string,
+    data: Uint8Array,
+    options: AtomicWriteOptions | undefined,
+    exclusive: boolean,
+  ): Promise<boolean> {
     const key = this.#fileKey(path);
     const expiresAt = options?.expiresAt ?? null;
     const id = randomHex16();
@@ -473,8 +497,10 @@ export class DenoKvFileSystem implements FileSystem {
     }
 
     let retired: Manifest | undefined;
+    let written: boolean;
     try {
-      await this.#commitChecked(key, (current) => {
+      written = await this.#commitChecked(key, (current) => {
+        if (exclusive && current !== null) return Promise.resolve(null);
         const operation = this.#kv.atomic();
         if (pending !== undefined) {
           operation.check(pending).delete(pending.key);
@@ -487,14 +513,24 @@ export class DenoKvFileSystem implements FileSystem {
         return Promise.resolve({ operation });
       });
     } catch (error) {
-      if (pending !== undefined) {
-        const cleanUp = this.#kv.atomic().delete(pending.key);
-        await unlocked(() => cleanUp.commit()).catch(() => {});
-        await this.#deleteChunks(id, chunks).catch(() => {});
-      }
+      await this.#dropPending(pending, id, chunks);
       throw error;
     }
+    if (!written) await this.#dropPending(pending, id, chunks);
     if (retired !== undefined) await this.#deleteChunks(retired.id, retired.chunks);
+    return written;
+  }
+
+  /** Removes a staged write that did not commit: its pending record and chunks. */
+  async #dropPending(
+    pending: { key: DenoKvKey } | undefined,
+    id: string,
+    chunks: number,
+  ): Promise<void> {
+    if (pending === undefined) return;
+    const cleanUp = this.#kv.atomic().delete(pending.key);
+    await unlocked(() => cleanUp.commit()).catch(() => {});
+    await this.#deleteChunks(id, chunks).catch(() => {});
   }
 
   /** Removes a file (and its chunks); `false` when it did not exist. */

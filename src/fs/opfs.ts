@@ -162,8 +162,9 @@ const READ_ATTEMPTS = 100;
  *   browsers write them to a swap file until then (Chromium renames its
  *   `.crswap` file over the entry), so readers see old or new content there
  *   too — but how a crash in the middle of `close()` ends is the browser's.
- * - **Across tabs and workers**: replacing, removing, touching and
- *   `removeIfUnchanged` (compare, then remove) take a Web Lock per path
+ * - **Across tabs and workers**: replacing, `createExclusive` (check the
+ *   name is free, then move), removing, touching and `removeIfUnchanged`
+ *   (compare, then remove) take a Web Lock per path
  *   (`navigator.locks`), so a compare-and-remove never deletes a value
  *   another tab wrote after the comparison. Without Web Locks they take
  *   turns within this realm only.
@@ -346,14 +347,27 @@ export class OpfsFileSystem implements FileSystem {
     }
   }
 
+  /**
+   * Reads, and where writes go through the entry's own writable stream (no
+   * `move()`), reads an empty file again holding the path's lock: it may be
+   * a file being created, whose content comes at `close()`.
+   */
+  async #readWhole(path: string, length?: number): Promise<Uint8Array | null> {
+    const bytes = await this.#read(path, length);
+    if (bytes === null || bytes.byteLength > 0 || this.#canMove !== false || length === 0) {
+      return bytes;
+    }
+    return await this.#locked(path, () => this.#read(path, length));
+  }
+
   /** Reads a whole file; `null` when it does not exist. */
   readFile(path: string): Promise<Uint8Array | null> {
-    return this.#read(path);
+    return this.#readWhole(path);
   }
 
   /** Reads at most `length` bytes from the start of a file; `null` when it does not exist. */
   readPrefix(path: string, length: number): Promise<Uint8Array | null> {
-    return this.#read(path, length);
+    return this.#readWhole(path, length);
   }
 
   /**
@@ -367,6 +381,26 @@ export class OpfsFileSystem implements FileSystem {
     data: Uint8Array,
     _options?: AtomicWriteOptions,
   ): Promise<void> {
+    await this.#write(path, data, false);
+  }
+
+  /**
+   * Creates a file holding `data` only if nothing is at `path`: the
+   * temporary file is moved into place holding the path's Web Lock, after
+   * checking that the name is free, so of several creators in any tab or
+   * worker exactly one resolves `true`. A directory there is EISDIR.
+   */
+  createExclusive(path: string, data: Uint8Array, _options?: AtomicWriteOptions): Promise<boolean> {
+    return this.#write(path, data, true);
+  }
+
+  /** Whether a file (or a directory: EISDIR) is at `name` in `dir`. */
+  async #exists(dir: OpfsDirectoryHandle, name: string, path: string): Promise<boolean> {
+    return await this.#fileHandle(dir, name, path) !== null;
+  }
+
+  /** Writes `data` to `path`; with `exclusive`, only if nothing is there (`false` otherwise). */
+  async #write(path: string, data: Uint8Array, exclusive: boolean): Promise<boolean> {
     const place = await this.#locate(path);
     if (place === null) throw codedError("ENOENT", "no such file or directory", path);
     const { dir, name } = place;
@@ -380,9 +414,11 @@ export class OpfsFileSystem implements FileSystem {
       }
       this.#canMove = typeof temp.move === "function";
       if (this.#canMove) {
+        let moved = false;
         try {
           await writeTo(temp, data, path);
           await this.#locked(path, async () => {
+            if (exclusive && await this.#exists(dir, name, path)) return;
             try {
               await temp.move!(dir, name);
             } catch (error) {
@@ -393,18 +429,21 @@ export class OpfsFileSystem implements FileSystem {
               }
               throw coded(error, path);
             }
+            moved = true;
             await this.#dropSidecar(dir, name);
           });
-        } catch (error) {
-          await dir.removeEntry(tempName).catch(() => {});
-          throw error;
+        } finally {
+          if (!moved) await dir.removeEntry(tempName).catch(() => {});
         }
-        return;
+        return moved;
       }
       await dir.removeEntry(tempName).catch(() => {});
     }
-    // No move(): the entry's own writable stream, swapped in at close().
-    await this.#locked(path, async () => {
+    // No move(): the entry's own writable stream, swapped in at close(). A new
+    // file is empty until then: readers that find it empty read it again
+    // holding the lock, which this holds until the content is in.
+    return await this.#locked(path, async () => {
+      if (exclusive && await this.#exists(dir, name, path)) return false;
       let entry: OpfsFileHandle;
       try {
         entry = await dir.getFileHandle(name, { create: true });
@@ -413,6 +452,7 @@ export class OpfsFileSystem implements FileSystem {
       }
       await writeTo(entry, data, path);
       await this.#dropSidecar(dir, name);
+      return true;
     });
   }
 

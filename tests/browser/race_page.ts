@@ -1,7 +1,9 @@
-// removeIfUnchanged across agents: this page removes judged values while a
-// dedicated worker (race_worker.ts: another agent with its own event loop,
-// as another tab would be) writes newer ones over them. The Web Lock each
-// replace and compare-and-remove takes must keep every newer value.
+// removeIfUnchanged and createExclusive across agents: this page removes
+// judged values while a dedicated worker (race_worker.ts: another agent with
+// its own event loop, as another tab would be) writes newer ones over them;
+// then both create the same file at once. The Web Lock each replace, create
+// and compare-and-remove takes must keep every newer value, and let exactly
+// one creator win.
 
 import { OpfsFileSystem } from "../../src/fs/opfs.ts";
 
@@ -21,7 +23,15 @@ const value = (round: number, which: number) => {
   return bytes;
 };
 
-const outcome = { rounds: 0, removed: 0, kept: 0, lost: [] as number[], error: "" };
+const outcome = {
+  rounds: 0,
+  removed: 0,
+  kept: 0,
+  lost: [] as number[],
+  creations: 0,
+  notExactlyOne: [] as number[],
+  error: "",
+};
 try {
   await fs.mkdir(dir);
   await fromWorker(); // ready
@@ -29,7 +39,7 @@ try {
     const judged = value(round, 1);
     await fs.writeFileAtomic(path, judged);
     const written = fromWorker();
-    worker.postMessage({ path, round });
+    worker.postMessage({ path, round, create: false });
     if (round % 2) await new Promise((resolve) => setTimeout(resolve, round % 5));
     const removed = await fs.removeIfUnchanged(path, judged);
     await written;
@@ -41,6 +51,15 @@ try {
     if (now === null || now.byteLength !== expected.byteLength || now[10] !== 2) {
       outcome.lost.push(round);
     }
+  }
+  for (let round = 0; round < 30; round++) {
+    const lease = `${dir}/.lease-${round}`;
+    const theirs = fromWorker();
+    worker.postMessage({ path: lease, round, create: true });
+    const mine = await fs.createExclusive(lease, value(round, 3));
+    const won = [mine, (await theirs) === "created"].filter(Boolean).length;
+    outcome.creations++;
+    if (won !== 1) outcome.notExactlyOne.push(round);
   }
 } catch (error) {
   outcome.error = String(error);
