@@ -2,7 +2,7 @@
  * The bucketcache demo: the original library's quick look, with timings.
  * Run it twice: the second run finds the results on disk.
  *
- *   deno task demo          (or: npx deno@2 task demo)
+ *   deno task demo          (or, with only Node and npm: npm ci, then npm run demo)
  *
  * @module
  */
