@@ -14,7 +14,8 @@
 //      EEXIST when something newer landed there meanwhile (the newer one
 //      wins), then unlink the private name: `false`.
 
-import { Buffer } from "node:buffer";
+import type * as NodeBuffer from "node:buffer";
+import { builtin } from "./builtins.ts";
 import { temporaryPathFor } from "./_temp.ts";
 import { errorCode, isNotFound } from "./_errors.ts";
 
@@ -57,10 +58,15 @@ export function sizeFits(size: number, seenLength: number, prefixOnly: boolean):
   return prefixOnly ? size >= seenLength : size === seenLength;
 }
 
+/** node:buffer's Buffer where the runtime has one (its `equals` is a memcmp). */
+const Buffer = builtin<typeof NodeBuffer>("node:buffer")?.Buffer;
+
 /** Whether two byte arrays hold the same bytes. */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength &&
-    Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+  if (a.byteLength !== b.byteLength) return false;
+  if (Buffer !== undefined) return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Removes `path` if it still holds `seen` (see the file comment). */

@@ -4,9 +4,10 @@
  * @module
  */
 
-import * as fsp from "node:fs/promises";
-import * as nodeFs from "node:fs";
-import { constants as bufferConstants } from "node:buffer";
+import type * as NodeFsPromises from "node:fs/promises";
+import type * as NodeFs from "node:fs";
+import type * as NodeBuffer from "node:buffer";
+import { builtin } from "./builtins.ts";
 import { join } from "./path.ts";
 import type {
   AtomicWriteOptions,
@@ -22,6 +23,15 @@ import { fill, fillSync } from "./_fill.ts";
 import { type DiskFileSystemOptions, readSyncBelow } from "./_options.ts";
 import { removeIfUnchangedWith, type RemoveSteps } from "./_remove.ts";
 
+// The runtime's node:fs, reached without importing it (see builtins.ts):
+// undefined in browsers and Workers, where this file still loads and the
+// constructor refuses (nothing else here runs before an instance exists).
+const nodeFs = builtin<typeof NodeFs>("node:fs");
+const fsp = builtin<typeof NodeFsPromises>("node:fs/promises");
+/** The most bytes one Buffer (or Uint8Array) holds in this runtime. */
+const MAX_LENGTH = builtin<typeof NodeBuffer>("node:buffer")?.constants.MAX_LENGTH ??
+  Number.MAX_SAFE_INTEGER;
+
 const {
   closeSync,
   fstatSync,
@@ -34,17 +44,19 @@ const {
   renameSync,
   statSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
-} = nodeFs;
+} = nodeFs ?? ({} as typeof NodeFs);
 const { link, lstat, mkdir, open, opendir, readFile, rename, stat, unlink, utimes, writeFile } =
-  fsp;
+  fsp ?? ({} as typeof NodeFsPromises);
 
 /**
  * `lutimes` (set a link's own times, never its target's) where the runtime
  * has it; looked up at run time, as not every `node:fs` provides it.
  */
-const lutimes = (fsp as { lutimes?: typeof fsp.lutimes }).lutimes;
-const lutimesSync = (nodeFs as { lutimesSync?: typeof nodeFs.lutimesSync }).lutimesSync;
+const lutimes = (fsp as { lutimes?: typeof NodeFsPromises.lutimes } | undefined)?.lutimes;
+const lutimesSync = (nodeFs as { lutimesSync?: typeof NodeFs.lutimesSync } | undefined)
+  ?.lutimesSync;
 
 /** Above this size `fs.readFile` refuses (ERR_FS_FILE_TOO_LARGE): read in chunks. */
 const WHOLE_READ_LIMIT = 2 ** 31 - 1;
@@ -52,8 +64,9 @@ const WHOLE_READ_LIMIT = 2 ** 31 - 1;
 const CHUNK = 1 << 28;
 
 /** Open flags that read a file without following a link or blocking on a FIFO. */
-const O_NOFOLLOW = nodeFs.constants.O_NOFOLLOW ?? 0;
-const READ_NO_FOLLOW = nodeFs.constants.O_RDONLY | O_NOFOLLOW | (nodeFs.constants.O_NONBLOCK ?? 0);
+const O_NOFOLLOW = nodeFs?.constants.O_NOFOLLOW ?? 0;
+const READ_NO_FOLLOW = (nodeFs?.constants.O_RDONLY ?? 0) | O_NOFOLLOW |
+  (nodeFs?.constants.O_NONBLOCK ?? 0);
 
 /** Whether an open with O_NOFOLLOW failed because the path is a link. */
 const isLink = (error: unknown) => errorCode(error) === "ELOOP" || errorCode(error) === "EMLINK";
@@ -83,10 +96,10 @@ async function readInChunks(path: string): Promise<Uint8Array> {
   const handle = await open(path, "r");
   try {
     const { size } = await handle.stat();
-    if (size > bufferConstants.MAX_LENGTH) {
+    if (size > MAX_LENGTH) {
       throw new RangeError(
         `Cannot read ${path}: its ${size} bytes are more than one Uint8Array holds in this ` +
-          `runtime (${bufferConstants.MAX_LENGTH} bytes); store smaller values`,
+          `runtime (${MAX_LENGTH} bytes); store smaller values`,
       );
     }
     const bytes = new Uint8Array(size);
@@ -212,10 +225,17 @@ export class NodeFileSystem implements FileSystem {
    * Creates the adapter.
    *
    * @param options `{ syncBelow }`: the size up to which file operations are synchronous
-   * @throws {TypeError} for unknown options
+   * @throws {TypeError} where the runtime has no `node:fs` (browsers, Workers), or for unknown options
    * @throws {RangeError} for a negative or fractional `syncBelow`
    */
   constructor(options?: DiskFileSystemOptions) {
+    if (nodeFs === undefined || fsp === undefined) {
+      throw new TypeError(
+        "NodeFileSystem needs node:fs, which this runtime does not provide (or no " +
+          "process.getBuiltinModule to reach it: Node 20.16, 22.3 and later have it); " +
+          "pass another fs adapter, such as MemoryFileSystem",
+      );
+    }
     this.#syncBelow = readSyncBelow(options, "NodeFileSystem");
   }
 
@@ -447,7 +467,7 @@ export class NodeFileSystem implements FileSystem {
         // lutimes leaves a link's target alone even if a link replaced the
         // file since the lstat; without it, utimes on what was a file.
         if (lutimesSync) lutimesSync(path, time, time);
-        else nodeFs.utimesSync(path, time, time);
+        else utimesSync(path, time, time);
       } else {
         if (!(await lstat(path)).isFile()) return false;
         if (lutimes) await lutimes(path, time, time);
