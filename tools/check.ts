@@ -1,7 +1,7 @@
 // Runs every static check CI runs, stopping at the first failure: the
 // configuration (what users and JSR see stays the library's), fmt, lint, type
-// checks, docs lint, the modules' doc examples, the publish dry run, and last
-// that none of it changed a tracked file.
+// checks, docs lint, the doc examples (the modules' and every README code
+// block), the publish dry run, and last that none of it changed a tracked file.
 //
 //   deno task check      (or, with only Node and npm: npm run check)
 
@@ -100,8 +100,8 @@ const checks: { title: string; args: string[]; cwd?: string }[] = [
   },
   { title: "deno doc --lint", args: ["doc", "--lint", ...entryPoints] },
   {
-    title: "doc examples",
-    args: ["test", "--doc", "--allow-all", ...entryPoints, "src/"],
+    title: "doc examples: the modules' and README.md's code blocks",
+    args: ["test", "--doc", "--allow-all", ...entryPoints, "src/", "README.md"],
   },
   { title: "deno publish --dry-run", args: ["publish", "--dry-run", "--allow-dirty"] },
 ];
