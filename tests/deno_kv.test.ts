@@ -33,7 +33,7 @@ function run(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(command, args, {
     cwd: root,
-    env: { ...process.env, DENO_NO_PACKAGE_JSON: "1", NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -50,7 +50,17 @@ function run(
   });
 }
 
-const denoPath = () => (globalThis as unknown as { Deno: { execPath(): string } }).Deno.execPath();
+/**
+ * `deno SUBCOMMAND …` as the suite runs Deno: through BUCKETCACHE_DENO (tools/test_deno.sh,
+ * which adds --node-modules-dir=manual --no-lock) when set, else this Deno with --no-lock,
+ * so that no child changes deno.lock.
+ */
+function deno(subcommand: string, args: string[]): [string, string[]] {
+  const wrapper = process.env.BUCKETCACHE_DENO;
+  if (wrapper !== undefined) return [wrapper, [subcommand, ...args]];
+  const self = (globalThis as unknown as { Deno: { execPath(): string } }).Deno.execPath();
+  return [self, [subcommand, "--no-lock", ...args]];
+}
 
 if (runtime !== "deno") {
   test(`DenoKvFileSystem (skipped: Deno KV exists in Deno only, this is ${runtime})`, {
@@ -58,13 +68,10 @@ if (runtime !== "deno") {
   }, () => {});
 } else if (openKv === undefined) {
   test("DenoKvFileSystem suite, in a child `deno test --unstable-kv` (Deno 2.9 needs the flag for Deno.openKv)", async () => {
-    const result = await run(denoPath(), [
-      "test",
-      "--unstable-kv",
-      "--allow-all",
-      "--no-check",
-      "tests/deno_kv.test.ts",
-    ], 600_000);
+    const result = await run(
+      ...deno("test", ["--unstable-kv", "--allow-all", "--no-check", "tests/deno_kv.test.ts"]),
+      600_000,
+    );
     const output = `${result.stdout}\n${result.stderr}`;
     assert.equal(result.code, 0, `the child run failed:\n${output.slice(-6000)}`);
     assert.match(output, /ok \| \d+ passed/);
@@ -362,8 +369,7 @@ async function kvSuite(open: (path?: string) => Promise<Deno.Kv>): Promise<void>
 
   describe("two Deno processes on one database file", () => {
     const peer = (code: string) =>
-      run(denoPath(), [
-        "eval",
+      run(...deno("eval", [
         "--unstable-kv",
         `import { Bucket } from ${JSON.stringify(new URL("../mod.ts", import.meta.url).href)};
 import { DenoKvFileSystem } from ${JSON.stringify(new URL("../deno-kv.ts", import.meta.url).href)};
@@ -371,7 +377,7 @@ const kv = await Deno.openKv(${JSON.stringify(path)});
 const fs = new DenoKvFileSystem(kv, { prefix: ["shared"] });
 ${code}
 kv.close();`,
-      ]);
+      ]));
 
     test("a memoised result computed in one process is a hit in the other, both ways", async () => {
       const wrote = await peer(`
