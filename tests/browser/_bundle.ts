@@ -133,3 +133,24 @@ export function buildErrors(error: unknown): string[] {
     `${e.location ? `${e.location.file}:${e.location.line}: ` : ""}${e.text}`
   );
 }
+
+/**
+ * Bundles an entry that uses the library (a Bucket) the way a user's bundler
+ * would, with no stand-ins; only if that fails (the core still imports a
+ * Node built-in on its path), again with the stand-ins, reporting which of
+ * the core's imports needed one and the errors of the first attempt.
+ */
+export async function bundleLibraryUser(
+  entry: string,
+  target: "browser" | "workerd",
+): Promise<Bundle & { standIns: boolean; plainErrors: string[] }> {
+  try {
+    return { ...await bundle(entry, target, false), standIns: false, plainErrors: [] };
+  } catch (error) {
+    return {
+      ...await bundle(entry, target, true),
+      standIns: true,
+      plainErrors: buildErrors(error),
+    };
+  }
+}

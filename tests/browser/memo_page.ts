@@ -5,7 +5,13 @@
 
 import { Bucket } from "../../mod.ts";
 import { OpfsFileSystem } from "../../opfs.ts";
-import { collect } from "../helpers/temp.ts";
+
+/** Collects an async iterable (no test helper: this page bundles with the library alone). */
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
 
 const inWorker = typeof document === "undefined";
 const params = new URLSearchParams(inWorker ? "" : location.search);
