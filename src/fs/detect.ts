@@ -35,8 +35,8 @@ export function probeRuntime(global: object = globalThis): RuntimeProbe {
     WorkerGlobalScope?: unknown;
   };
   const deno = "Deno" in g && !("Bun" in g) && typeof g.Deno?.open === "function";
-  const nodeFs = builtin("node:fs", g) !== undefined &&
-    builtin("node:fs/promises", g) !== undefined;
+  // node:fs/promises comes with node:fs; asking for it here would load it early.
+  const nodeFs = builtin("node:fs", g) !== undefined;
   const nodeVersion = typeof g.process?.versions?.node === "string"
     ? g.process.versions.node
     : undefined;

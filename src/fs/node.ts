@@ -22,12 +22,12 @@ import { errorCode, isNotDirectory, isNotFound } from "./_errors.ts";
 import { fill, fillSync } from "./_fill.ts";
 import { type DiskFileSystemOptions, readSyncBelow } from "./_options.ts";
 import { removeIfUnchangedWith, type RemoveSteps } from "./_remove.ts";
+import { InFlight } from "./_in_flight.ts";
 
 // The runtime's node:fs, reached without importing it (see builtins.ts):
 // undefined in browsers and Workers, where this file still loads and the
 // constructor refuses (nothing else here runs before an instance exists).
 const nodeFs = builtin<typeof NodeFs>("node:fs");
-const fsp = builtin<typeof NodeFsPromises>("node:fs/promises");
 /** The most bytes one Buffer (or Uint8Array) holds in this runtime. */
 const MAX_LENGTH = builtin<typeof NodeBuffer>("node:buffer")?.constants.MAX_LENGTH ??
   Number.MAX_SAFE_INTEGER;
@@ -47,16 +47,36 @@ const {
   utimesSync,
   writeFileSync,
 } = nodeFs ?? ({} as typeof NodeFs);
-const { link, lstat, mkdir, open, opendir, readFile, rename, stat, unlink, utimes, writeFile } =
-  fsp ?? ({} as typeof NodeFsPromises);
+// node:fs/promises is loaded on the first asynchronous call, not with this
+// file: on Node it pulls in streams, readline and os (measured: 3–7 ms of a
+// fresh process), and small files only ever use the synchronous calls.
+let promises: typeof NodeFsPromises | undefined;
+const fsp = (): typeof NodeFsPromises =>
+  promises ??= builtin<typeof NodeFsPromises>("node:fs/promises") ?? nodeFs!.promises;
+/** `fsp()[name]`, looked up on the first call. */
+const later = <K extends keyof typeof NodeFsPromises>(name: K): (typeof NodeFsPromises)[K] =>
+  ((...args: unknown[]) =>
+    (fsp()[name] as (...args: unknown[]) => unknown)(...args)) as (typeof NodeFsPromises)[K];
+const link = later("link");
+const lstat = later("lstat");
+const mkdir = later("mkdir");
+const open = later("open");
+const opendir = later("opendir");
+const readFile = later("readFile");
+const rename = later("rename");
+const stat = later("stat");
+const unlink = later("unlink");
+const utimes = later("utimes");
+const writeFile = later("writeFile");
 
 /**
  * `lutimes` (set a link's own times, never its target's) where the runtime
- * has it; looked up at run time, as not every `node:fs` provides it.
+ * has it; looked up at run time, as not every `node:fs` provides it (its
+ * synchronous form says whether the promise one exists too).
  */
-const lutimes = (fsp as { lutimes?: typeof NodeFsPromises.lutimes } | undefined)?.lutimes;
 const lutimesSync = (nodeFs as { lutimesSync?: typeof NodeFs.lutimesSync } | undefined)
   ?.lutimesSync;
+const lutimes = lutimesSync === undefined ? undefined : later("lutimes");
 
 /** Above this size `fs.readFile` refuses (ERR_FS_FILE_TOO_LARGE): read in chunks. */
 const WHOLE_READ_LIMIT = 2 ** 31 - 1;
@@ -220,6 +240,8 @@ export class NodeFileSystem implements FileSystem {
   /** A disk: real directories. */
   readonly capabilities: FileSystemCapabilities = Object.freeze({ directories: true });
   readonly #syncBelow: number;
+  /** Operations in flight: synchronous calls only when there are none. */
+  readonly #flight = new InFlight();
 
   /**
    * Creates the adapter.
@@ -229,7 +251,7 @@ export class NodeFileSystem implements FileSystem {
    * @throws {RangeError} for a negative or fractional `syncBelow`
    */
   constructor(options?: DiskFileSystemOptions) {
-    if (nodeFs === undefined || fsp === undefined) {
+    if (nodeFs === undefined) {
       throw new TypeError(
         "NodeFileSystem needs node:fs, which this runtime does not provide (or no " +
           "process.getBuiltinModule to reach it: Node 20.16, 22.3 and later have it); " +
@@ -245,12 +267,16 @@ export class NodeFileSystem implements FileSystem {
    *
    * @throws {RangeError} for a file larger than a Uint8Array can hold
    */
-  async readFile(path: string): Promise<Uint8Array | null> {
+  readFile(path: string): Promise<Uint8Array | null> {
+    return this.#flight.run((alone) => this.#readFile(path, alone ? this.#syncBelow : 0));
+  }
+
+  async #readFile(path: string, syncBelow: number): Promise<Uint8Array | null> {
     try {
-      if (this.#syncBelow > 0) {
+      if (syncBelow > 0) {
         const size = statSync(path).size;
         if (size > WHOLE_READ_LIMIT) return await readInChunks(path);
-        if (size <= this.#syncBelow) {
+        if (size <= syncBelow) {
           try {
             return view(readFileSync(path));
           } catch (error) {
@@ -272,8 +298,12 @@ export class NodeFileSystem implements FileSystem {
   }
 
   /** Reads up to `length` bytes from the start of a file, or `null` when it does not exist. */
-  async readPrefix(path: string, length: number): Promise<Uint8Array | null> {
-    if (this.#syncBelow > 0 && length <= this.#syncBelow) return this.#readPrefixSync(path, length);
+  readPrefix(path: string, length: number): Promise<Uint8Array | null> {
+    return this.#flight.run((alone) => this.#readPrefix(path, length, alone ? this.#syncBelow : 0));
+  }
+
+  async #readPrefix(path: string, length: number, syncBelow: number): Promise<Uint8Array | null> {
+    if (syncBelow > 0 && length <= syncBelow) return this.#readPrefixSync(path, length);
     let handle;
     try {
       handle = await open(path, "r");
@@ -307,13 +337,24 @@ export class NodeFileSystem implements FileSystem {
   }
 
   /** Writes to a unique temporary file, then renames it over `path`. */
-  async writeFileAtomic(
+  writeFileAtomic(
     path: string,
     data: Uint8Array,
     options?: AtomicWriteOptions,
   ): Promise<void> {
+    return this.#flight.run((alone) =>
+      this.#writeFileAtomic(path, data, options, alone ? this.#syncBelow : 0)
+    );
+  }
+
+  async #writeFileAtomic(
+    path: string,
+    data: Uint8Array,
+    options: AtomicWriteOptions | undefined,
+    syncBelow: number,
+  ): Promise<void> {
     const temporary = temporaryPathFor(path);
-    if (!options?.fsync && data.byteLength <= this.#syncBelow) {
+    if (!options?.fsync && data.byteLength <= syncBelow) {
       try {
         writeFileSync(temporary, data, { flag: "wx" });
         renameSync(temporary, path);
@@ -370,9 +411,13 @@ export class NodeFileSystem implements FileSystem {
   }
 
   /** Removes a file; `false` when it was not there. */
-  async remove(path: string): Promise<boolean> {
+  remove(path: string): Promise<boolean> {
+    return this.#flight.run((alone) => this.#remove(path, alone ? this.#syncBelow : 0));
+  }
+
+  async #remove(path: string, syncBelow: number): Promise<boolean> {
     try {
-      if (this.#syncBelow > 0) unlinkSync(path);
+      if (syncBelow > 0) unlinkSync(path);
       else await unlink(path);
       return true;
     } catch (error) {
@@ -391,10 +436,12 @@ export class NodeFileSystem implements FileSystem {
     seen: Uint8Array,
     options?: RemoveIfUnchangedOptions,
   ): Promise<boolean> {
-    const steps = this.#syncBelow > 0 && seen.byteLength <= this.#syncBelow
-      ? SYNC_REMOVE_STEPS
-      : ASYNC_REMOVE_STEPS;
-    return removeIfUnchangedWith(steps, path, seen, options?.prefixOnly === true);
+    return this.#flight.run((alone) => {
+      const steps = alone && this.#syncBelow > 0 && seen.byteLength <= this.#syncBelow
+        ? SYNC_REMOVE_STEPS
+        : ASYNC_REMOVE_STEPS;
+      return removeIfUnchangedWith(steps, path, seen, options?.prefixOnly === true);
+    });
   }
 
   /**
@@ -444,9 +491,13 @@ export class NodeFileSystem implements FileSystem {
   }
 
   /** Size and modification time, or `null` when the file does not exist. */
-  async stat(path: string): Promise<FileStat | null> {
+  stat(path: string): Promise<FileStat | null> {
+    return this.#flight.run((alone) => this.#stat(path, alone ? this.#syncBelow : 0));
+  }
+
+  async #stat(path: string, syncBelow: number): Promise<FileStat | null> {
     try {
-      const info = this.#syncBelow > 0 ? statSync(path) : await stat(path);
+      const info = syncBelow > 0 ? statSync(path) : await stat(path);
       return { size: info.size, mtimeMs: info.mtimeMs };
     } catch (error) {
       if (isNotFound(error)) return null;
@@ -459,10 +510,14 @@ export class NodeFileSystem implements FileSystem {
    * exist or is not a regular file. It never goes through a symbolic link
    * (`lutimes`).
    */
-  async touch(path: string, mtimeMs: number): Promise<boolean> {
+  touch(path: string, mtimeMs: number): Promise<boolean> {
+    return this.#flight.run((alone) => this.#touch(path, mtimeMs, alone ? this.#syncBelow : 0));
+  }
+
+  async #touch(path: string, mtimeMs: number, syncBelow: number): Promise<boolean> {
     const time = new Date(mtimeMs);
     try {
-      if (this.#syncBelow > 0) {
+      if (syncBelow > 0) {
         if (!lstatSync(path).isFile()) return false;
         // lutimes leaves a link's target alone even if a link replaced the
         // file since the lstat; without it, utimes on what was a file.
@@ -481,8 +536,12 @@ export class NodeFileSystem implements FileSystem {
   }
 
   /** Creates `path` and its parents. */
-  async mkdir(path: string): Promise<void> {
-    if (this.#syncBelow > 0) mkdirSync(path, { recursive: true });
+  mkdir(path: string): Promise<void> {
+    return this.#flight.run((alone) => this.#mkdir(path, alone ? this.#syncBelow : 0));
+  }
+
+  async #mkdir(path: string, syncBelow: number): Promise<void> {
+    if (syncBelow > 0) mkdirSync(path, { recursive: true });
     else await mkdir(path, { recursive: true });
   }
 }
