@@ -144,6 +144,13 @@ function coded(error: unknown, path: string, onTypeMismatch = "ENOTDIR"): unknow
   }
 }
 
+/** Directory handles kept, at most (a bucket has 257 directories). */
+const DIRECTORY_CACHE_SIZE = 4096;
+
+/** The `code` of an error, such as `"ENOENT"`. */
+const errorCode = (error: unknown): string | undefined =>
+  (error as { code?: unknown } | null)?.code as string | undefined;
+
 /** How often a read retries a file replaced while it was being read. */
 const READ_ATTEMPTS = 100;
 
@@ -201,6 +208,8 @@ export class OpfsFileSystem implements FileSystem {
   #root: Promise<OpfsDirectoryHandle> | undefined;
   readonly #lockPrefix: string;
   readonly #queue = new KeyedQueue();
+  /** Directory handles by their parts joined with "/", so an operation walks no path. */
+  readonly #dirs = new Map<string, OpfsDirectoryHandle>();
   /** Whether file handles have move(): learnt at the first write. */
   #canMove: boolean | undefined;
 
@@ -284,7 +293,11 @@ export class OpfsFileSystem implements FileSystem {
     parts: string[],
     path: string,
     create = false,
+    fresh = create,
   ): Promise<OpfsDirectoryHandle | null> {
+    const key = parts.join("/");
+    const cached = fresh ? undefined : this.#dirs.get(key);
+    if (cached !== undefined) return cached;
     let dir = await this.#rootHandle();
     for (const part of parts) {
       try {
@@ -294,7 +307,33 @@ export class OpfsFileSystem implements FileSystem {
         throw coded(error, path);
       }
     }
+    if (this.#dirs.size >= DIRECTORY_CACHE_SIZE) this.#dirs.clear();
+    this.#dirs.set(key, dir);
     return dir;
+  }
+
+  /**
+   * Runs an operation on `path`; when it found nothing (or a directory went
+   * missing) through a cached handle of the parent directory, which may
+   * have been removed and made again by another tab since, it forgets the
+   * handle and runs the operation once more, looking the directory up anew.
+   */
+  async #fresh<T>(path: string, operation: () => Promise<T>, nothing: (result: T) => boolean) {
+    let key: string;
+    try {
+      key = pathParts(path, "OpfsFileSystem").slice(0, -1).join("/");
+    } catch {
+      return await operation(); // it throws the same error
+    }
+    if (!this.#dirs.has(key)) return await operation();
+    try {
+      const result = await operation();
+      if (!nothing(result)) return result;
+    } catch (error) {
+      if (errorName(error) !== "NotFoundError" && errorCode(error) !== "ENOENT") throw error;
+    }
+    this.#dirs.delete(key);
+    return await operation();
   }
 
   /** The parent directory of `path` and its last name; `null` when the parent is missing. */
@@ -362,12 +401,12 @@ export class OpfsFileSystem implements FileSystem {
 
   /** Reads a whole file; `null` when it does not exist. */
   readFile(path: string): Promise<Uint8Array | null> {
-    return this.#readWhole(path);
+    return this.#fresh(path, () => this.#readWhole(path), (bytes) => bytes === null);
   }
 
   /** Reads at most `length` bytes from the start of a file; `null` when it does not exist. */
   readPrefix(path: string, length: number): Promise<Uint8Array | null> {
-    return this.#readWhole(path, length);
+    return this.#fresh(path, () => this.#readWhole(path, length), (bytes) => bytes === null);
   }
 
   /**
@@ -381,7 +420,7 @@ export class OpfsFileSystem implements FileSystem {
     data: Uint8Array,
     _options?: AtomicWriteOptions,
   ): Promise<void> {
-    await this.#write(path, data, false);
+    await this.#fresh(path, () => this.#write(path, data, false), () => false);
   }
 
   /**
@@ -391,7 +430,7 @@ export class OpfsFileSystem implements FileSystem {
    * worker exactly one resolves `true`. A directory there is EISDIR.
    */
   createExclusive(path: string, data: Uint8Array, _options?: AtomicWriteOptions): Promise<boolean> {
-    return this.#write(path, data, true);
+    return this.#fresh(path, () => this.#write(path, data, true), () => false);
   }
 
   /** Whether a file (or a directory: EISDIR) is at `name` in `dir`. */
@@ -465,7 +504,12 @@ export class OpfsFileSystem implements FileSystem {
   }
 
   /** Removes a file; `false` when it did not exist. A directory is EISDIR. */
-  async remove(path: string): Promise<boolean> {
+  remove(path: string): Promise<boolean> {
+    return this.#fresh(path, () => this.#remove(path), (removed) => !removed);
+  }
+
+  /** remove(), looking the parent up once. */
+  async #remove(path: string): Promise<boolean> {
     const place = await this.#locate(path);
     if (place === null) return false;
     return await this.#locked(path, async () => {
@@ -489,7 +533,20 @@ export class OpfsFileSystem implements FileSystem {
    * worker wrote after the comparison is never removed. A directory is never
    * removed (`false`).
    */
-  async removeIfUnchanged(
+  removeIfUnchanged(
+    path: string,
+    seen: Uint8Array,
+    options?: RemoveIfUnchangedOptions,
+  ): Promise<boolean> {
+    return this.#fresh(
+      path,
+      () => this.#removeIfUnchanged(path, seen, options),
+      (removed) => !removed,
+    );
+  }
+
+  /** removeIfUnchanged(), looking the parent up once. */
+  async #removeIfUnchanged(
     path: string,
     seen: Uint8Array,
     options?: RemoveIfUnchangedOptions,
@@ -531,7 +588,7 @@ export class OpfsFileSystem implements FileSystem {
     const parts = pathParts(dir, "OpfsFileSystem");
     let handle: OpfsDirectoryHandle | null;
     try {
-      handle = await this.#directory(parts, dir);
+      handle = await this.#directory(parts, dir, false, true);
     } catch {
       return; // a file in the way: nothing to list
     }
@@ -574,7 +631,12 @@ export class OpfsFileSystem implements FileSystem {
    * Size and modification time (`lastModified`, or the time `touch` set);
    * `null` when the file does not exist or is a directory.
    */
-  async stat(path: string): Promise<FileStat | null> {
+  stat(path: string): Promise<FileStat | null> {
+    return this.#fresh(path, () => this.#stat(path), (stat) => stat === null);
+  }
+
+  /** stat(), looking the parent up once. */
+  async #stat(path: string): Promise<FileStat | null> {
     const place = await this.#locate(path);
     if (place === null) return null;
     for (let attempt = 1;; attempt++) {
@@ -631,7 +693,12 @@ export class OpfsFileSystem implements FileSystem {
    * Records a file's modification time (OPFS cannot set one: it goes to the
    * file's sidecar, which `stat` reads); `false` when the file does not exist.
    */
-  async touch(path: string, mtimeMs: number): Promise<boolean> {
+  touch(path: string, mtimeMs: number): Promise<boolean> {
+    return this.#fresh(path, () => this.#touch(path, mtimeMs), (touched) => !touched);
+  }
+
+  /** touch(), looking the parent up once. */
+  async #touch(path: string, mtimeMs: number): Promise<boolean> {
     const place = await this.#locate(path);
     if (place === null) return false;
     return await this.#locked(path, async () => {

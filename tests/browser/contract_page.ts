@@ -82,6 +82,31 @@ describe(`OpfsFileSystem specifics (${where})`, () => {
     assert.deepEqual(await names(), [], "the sidecar went with the file");
   });
 
+  test("a directory removed and made again elsewhere (another tab) is looked up anew", async () => {
+    const mine = new OpfsFileSystem();
+    const theirs = new OpfsFileSystem();
+    const dir = `/remade-${tag}`;
+    await mine.mkdir(`${dir}/ab`);
+    await mine.writeFileAtomic(`${dir}/ab/f`, encode("old"));
+    assert.deepEqual(await mine.readFile(`${dir}/ab/f`), encode("old")); // its handles are cached
+    await removeOpfsDirectory(dir);
+    await theirs.mkdir(`${dir}/ab`);
+    await theirs.writeFileAtomic(`${dir}/ab/f`, encode("new"));
+    assert.deepEqual(await mine.readFile(`${dir}/ab/f`), encode("new"));
+    assert.equal((await mine.stat(`${dir}/ab/f`))!.size, 3);
+    await removeOpfsDirectory(dir);
+    await theirs.mkdir(`${dir}/ab`);
+    await mine.writeFileAtomic(`${dir}/ab/g`, encode("written through a stale handle"));
+    assert.deepEqual(
+      await theirs.readFile(`${dir}/ab/g`),
+      encode("written through a stale handle"),
+    );
+    assert.equal(
+      await mine.removeIfUnchanged(`${dir}/ab/g`, encode("written through a stale handle")),
+      true,
+    );
+  });
+
   test("errors carry codes; a relative path is a TypeError", async () => {
     const fs = new OpfsFileSystem();
     await assert.rejects(fs.readFile("relative/x"), TypeError);
