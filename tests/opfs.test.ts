@@ -17,8 +17,27 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { OpfsFileSystem } from "../opfs.ts";
+import * as portable from "../src/fs/_portable.ts";
+import { isTemporaryName, temporaryPathFor } from "../src/fs/_temp.ts";
 
 const required = process.env.BUCKETCACHE_BROWSER_REQUIRED === "1";
+
+describe("the browser and KV adapters' temporary names are the library's", () => {
+  test("each helper accepts the other's names, and the same others", () => {
+    for (let i = 0; i < 50; i++) {
+      const ours = portable.temporaryNameFor(`entry${i}.sclone`);
+      assert.equal(isTemporaryName(ours), true, ours);
+      const theirs = temporaryPathFor(`/cache/ab/entry${i}.sclone`);
+      assert.equal(portable.isTemporaryName(theirs.slice(theirs.lastIndexOf("/") + 1)), true);
+      assert.equal(portable.isTemporaryName(`ab/${ours}`), true);
+    }
+    for (
+      const name of ["a.sclone", ".a.sclone.tmp", ".a.0123456789abcdeg.tmp", ".layout", "ab/x"]
+    ) {
+      assert.equal(portable.isTemporaryName(name), isTemporaryName(name), name);
+    }
+  });
+});
 
 describe("OpfsFileSystem outside a browser", () => {
   test("reports that OPFS is missing and names what to do, on first use", async () => {

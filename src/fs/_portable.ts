@@ -4,7 +4,7 @@
 //
 // The temporary name form is the one of `_temp.ts` (`.<name>.<16 hex>.tmp`),
 // so whoever prunes orphans recognises the temporary files of these adapters
-// too; tests/fs.test.ts-style checks compare the two.
+// too; tests/opfs.test.ts checks that the two agree.
 
 /** `.<target>.<16 hex>.tmp`; the target is one name (no `/`). */
 const TEMP_PATTERN = /^\.([^/]+)\.[0-9a-f]{16}\.tmp$/;
