@@ -78,21 +78,38 @@ describe("WorkersKVFileSystem on the KV stand-in", () => {
   });
 
   test("removeIfUnchanged leaves a value another isolate wrote after the comparison", async () => {
-    // Another isolate is another adapter on the same namespace: writes between
-    // this one's comparison and its check of the write id are seen.
+    // Another isolate's write (same bytes, a new write id) lands between this
+    // adapter's read of the value and its check of the write id.
     const kv = new FakeKVNamespace();
     const fs = new WorkersKVFileSystem(kv);
     await fs.writeFileAtomic("/r", encode("judged"));
-    const other = new WorkersKVFileSystem(kv);
     const realGet = kv.getWithMetadata.bind(kv);
     let calls = 0;
     kv.getWithMetadata = async (key, options) => {
       const result = await realGet(key, options);
-      if (++calls === 1) await other.writeFileAtomic("/r", encode("judged")); // same bytes, new write
+      if (++calls === 1) {
+        const metadata = { size: 6, mtimeMs: Date.now(), write: "00000000000000ff" };
+        await kv.put(key, encode("judged"), { metadata });
+      }
       return result;
     };
     assert.equal(await fs.removeIfUnchanged("/r", encode("judged")), false);
     assert.deepEqual(await fs.readFile("/r"), encode("judged"));
+  });
+
+  test("adapters of one isolate take turns per key: a removal never loses a newer write", async () => {
+    const kv = new FakeKVNamespace();
+    for (let round = 0; round < 30; round++) {
+      const remover = new WorkersKVFileSystem(kv); // a Worker often makes one per request
+      const writer = new WorkersKVFileSystem(kv);
+      const judged = encode(`judged ${round}`);
+      await remover.writeFileAtomic("/k", judged);
+      await Promise.all([
+        remover.removeIfUnchanged("/k", judged),
+        writer.writeFileAtomic("/k", encode(`newer ${round}`)),
+      ]);
+      assert.deepEqual(await writer.readFile("/k"), encode(`newer ${round}`), `round ${round}`);
+    }
   });
 
   test("a bucket with a size budget on KV: recency from touch's sidecar", async () => {

@@ -144,6 +144,9 @@ function coded(error: unknown, path: string, onTypeMismatch = "ENOTDIR"): unknow
   }
 }
 
+/** Where Web Locks are missing: the turns every adapter in this realm takes per path. */
+const realmQueue = new KeyedQueue();
+
 /** Directory handles kept, at most (a bucket has 257 directories). */
 const DIRECTORY_CACHE_SIZE = 4096;
 
@@ -207,7 +210,6 @@ export class OpfsFileSystem implements FileSystem {
   readonly #rootGiven: OpfsDirectoryHandle | Promise<OpfsDirectoryHandle> | undefined;
   #root: Promise<OpfsDirectoryHandle> | undefined;
   readonly #lockPrefix: string;
-  readonly #queue = new KeyedQueue();
   /** Directory handles by their parts joined with "/", so an operation walks no path. */
   readonly #dirs = new Map<string, OpfsDirectoryHandle>();
   /** Whether file handles have move(): learnt at the first write. */
@@ -281,7 +283,7 @@ export class OpfsFileSystem implements FileSystem {
   /** Runs `task` holding this path's lock, across tabs and workers where Web Locks exist. */
   #locked<T>(path: string, task: () => Promise<T>): Promise<T> {
     const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
-    if (typeof locks?.request !== "function") return this.#queue.run(path, task);
+    if (typeof locks?.request !== "function") return realmQueue.run(this.#lockPrefix + path, task);
     return locks.request(this.#lockPrefix + path, { mode: "exclusive" }, task);
   }
 

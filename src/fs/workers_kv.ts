@@ -86,6 +86,12 @@ export const WORKERS_KV_MAX_KEY_BYTES = 512;
 /** Workers KV's shortest expiry: 60 seconds from now. */
 export const WORKERS_KV_MIN_TTL_SECONDS = 60;
 
+/**
+ * The turns writes and removals of a key take in this isolate, shared by
+ * every adapter in it (a Worker often makes one per request).
+ */
+const isolateQueue = new KeyedQueue();
+
 /** Added to KV's minimum expiry, for clocks of the Worker and KV that differ a little. */
 const TTL_MARGIN_SECONDS = 2;
 /** Keys per list page (KV's maximum). */
@@ -216,7 +222,6 @@ export class WorkersKVFileSystem implements FileSystem {
   readonly #kv: WorkersKVNamespace;
   readonly #retries: number;
   readonly #retryDelayMs: number;
-  readonly #queue = new KeyedQueue();
 
   /**
    * Creates the adapter over a KV namespace binding.
@@ -347,7 +352,7 @@ export class WorkersKVFileSystem implements FileSystem {
       return Promise.reject(error);
     }
     const expiresAt = options?.expiresAt;
-    return this.#queue.run(key, () =>
+    return isolateQueue.run(key, () =>
       this.#withRetries(() => {
         const expiration = expiresAt === undefined || expiresAt === null
           ? undefined
@@ -374,7 +379,7 @@ export class WorkersKVFileSystem implements FileSystem {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#queue.run(key, async () => {
+    return isolateQueue.run(key, async () => {
       if (await this.#metadata(key) === null) return false;
       await this.#kv.delete(key);
       await this.#kv.delete(key + SIDECAR_SUFFIX);
@@ -400,7 +405,7 @@ export class WorkersKVFileSystem implements FileSystem {
       return Promise.reject(error);
     }
     const prefixOnly = options?.prefixOnly === true;
-    return this.#queue.run(key, async () => {
+    return isolateQueue.run(key, async () => {
       const { value, metadata } = await this.#kv.getWithMetadata(key, { type: "stream" });
       if (value === null) return false;
       const judged = isFileMetadata(metadata) ? metadata : undefined;
@@ -495,7 +500,7 @@ export class WorkersKVFileSystem implements FileSystem {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#queue.run(key, async () => {
+    return isolateQueue.run(key, async () => {
       const metadata = await this.#metadata(key);
       if (metadata === null) return false;
       const record = JSON.stringify({ write: metadata.write, mtimeMs });
