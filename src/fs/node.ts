@@ -22,7 +22,6 @@ import { errorCode, isNotDirectory, isNotFound } from "./_errors.ts";
 import { fill, fillSync } from "./_fill.ts";
 import { type DiskFileSystemOptions, readSyncBelow } from "./_options.ts";
 import { removeIfUnchangedWith, type RemoveSteps } from "./_remove.ts";
-import { InFlight } from "./_in_flight.ts";
 
 // The runtime's node:fs, reached without importing it (see builtins.ts):
 // undefined in browsers and Workers, where this file still loads and the
@@ -240,8 +239,6 @@ export class NodeFileSystem implements FileSystem {
   /** A disk: real directories. */
   readonly capabilities: FileSystemCapabilities = Object.freeze({ directories: true });
   readonly #syncBelow: number;
-  /** Operations in flight: synchronous calls only when there are none. */
-  readonly #flight = new InFlight();
 
   /**
    * Creates the adapter.
@@ -267,16 +264,12 @@ export class NodeFileSystem implements FileSystem {
    *
    * @throws {RangeError} for a file larger than a Uint8Array can hold
    */
-  readFile(path: string): Promise<Uint8Array | null> {
-    return this.#flight.run((alone) => this.#readFile(path, alone ? this.#syncBelow : 0));
-  }
-
-  async #readFile(path: string, syncBelow: number): Promise<Uint8Array | null> {
+  async readFile(path: string): Promise<Uint8Array | null> {
     try {
-      if (syncBelow > 0) {
+      if (this.#syncBelow > 0) {
         const size = statSync(path).size;
         if (size > WHOLE_READ_LIMIT) return await readInChunks(path);
-        if (size <= syncBelow) {
+        if (size <= this.#syncBelow) {
           try {
             return view(readFileSync(path));
           } catch (error) {
@@ -298,12 +291,8 @@ export class NodeFileSystem implements FileSystem {
   }
 
   /** Reads up to `length` bytes from the start of a file, or `null` when it does not exist. */
-  readPrefix(path: string, length: number): Promise<Uint8Array | null> {
-    return this.#flight.run((alone) => this.#readPrefix(path, length, alone ? this.#syncBelow : 0));
-  }
-
-  async #readPrefix(path: string, length: number, syncBelow: number): Promise<Uint8Array | null> {
-    if (syncBelow > 0 && length <= syncBelow) return this.#readPrefixSync(path, length);
+  async readPrefix(path: string, length: number): Promise<Uint8Array | null> {
+    if (this.#syncBelow > 0 && length <= this.#syncBelow) return this.#readPrefixSync(path, length);
     let handle;
     try {
       handle = await open(path, "r");
@@ -337,24 +326,13 @@ export class NodeFileSystem implements FileSystem {
   }
 
   /** Writes to a unique temporary file, then renames it over `path`. */
-  writeFileAtomic(
+  async writeFileAtomic(
     path: string,
     data: Uint8Array,
     options?: AtomicWriteOptions,
   ): Promise<void> {
-    return this.#flight.run((alone) =>
-      this.#writeFileAtomic(path, data, options, alone ? this.#syncBelow : 0)
-    );
-  }
-
-  async #writeFileAtomic(
-    path: string,
-    data: Uint8Array,
-    options: AtomicWriteOptions | undefined,
-    syncBelow: number,
-  ): Promise<void> {
     const temporary = temporaryPathFor(path);
-    if (!options?.fsync && data.byteLength <= syncBelow) {
+    if (!options?.fsync && data.byteLength <= this.#syncBelow) {
       try {
         writeFileSync(temporary, data, { flag: "wx" });
         renameSync(temporary, path);
@@ -411,13 +389,9 @@ export class NodeFileSystem implements FileSystem {
   }
 
   /** Removes a file; `false` when it was not there. */
-  remove(path: string): Promise<boolean> {
-    return this.#flight.run((alone) => this.#remove(path, alone ? this.#syncBelow : 0));
-  }
-
-  async #remove(path: string, syncBelow: number): Promise<boolean> {
+  async remove(path: string): Promise<boolean> {
     try {
-      if (syncBelow > 0) unlinkSync(path);
+      if (this.#syncBelow > 0) unlinkSync(path);
       else await unlink(path);
       return true;
     } catch (error) {
@@ -436,12 +410,10 @@ export class NodeFileSystem implements FileSystem {
     seen: Uint8Array,
     options?: RemoveIfUnchangedOptions,
   ): Promise<boolean> {
-    return this.#flight.run((alone) => {
-      const steps = alone && this.#syncBelow > 0 && seen.byteLength <= this.#syncBelow
-        ? SYNC_REMOVE_STEPS
-        : ASYNC_REMOVE_STEPS;
-      return removeIfUnchangedWith(steps, path, seen, options?.prefixOnly === true);
-    });
+    const steps = this.#syncBelow > 0 && seen.byteLength <= this.#syncBelow
+      ? SYNC_REMOVE_STEPS
+      : ASYNC_REMOVE_STEPS;
+    return removeIfUnchangedWith(steps, path, seen, options?.prefixOnly === true);
   }
 
   /**
@@ -491,13 +463,9 @@ export class NodeFileSystem implements FileSystem {
   }
 
   /** Size and modification time, or `null` when the file does not exist. */
-  stat(path: string): Promise<FileStat | null> {
-    return this.#flight.run((alone) => this.#stat(path, alone ? this.#syncBelow : 0));
-  }
-
-  async #stat(path: string, syncBelow: number): Promise<FileStat | null> {
+  async stat(path: string): Promise<FileStat | null> {
     try {
-      const info = syncBelow > 0 ? statSync(path) : await stat(path);
+      const info = this.#syncBelow > 0 ? statSync(path) : await stat(path);
       return { size: info.size, mtimeMs: info.mtimeMs };
     } catch (error) {
       if (isNotFound(error)) return null;
@@ -510,14 +478,10 @@ export class NodeFileSystem implements FileSystem {
    * exist or is not a regular file. It never goes through a symbolic link
    * (`lutimes`).
    */
-  touch(path: string, mtimeMs: number): Promise<boolean> {
-    return this.#flight.run((alone) => this.#touch(path, mtimeMs, alone ? this.#syncBelow : 0));
-  }
-
-  async #touch(path: string, mtimeMs: number, syncBelow: number): Promise<boolean> {
+  async touch(path: string, mtimeMs: number): Promise<boolean> {
     const time = new Date(mtimeMs);
     try {
-      if (syncBelow > 0) {
+      if (this.#syncBelow > 0) {
         if (!lstatSync(path).isFile()) return false;
         // lutimes leaves a link's target alone even if a link replaced the
         // file since the lstat; without it, utimes on what was a file.
@@ -536,12 +500,8 @@ export class NodeFileSystem implements FileSystem {
   }
 
   /** Creates `path` and its parents. */
-  mkdir(path: string): Promise<void> {
-    return this.#flight.run((alone) => this.#mkdir(path, alone ? this.#syncBelow : 0));
-  }
-
-  async #mkdir(path: string, syncBelow: number): Promise<void> {
-    if (syncBelow > 0) mkdirSync(path, { recursive: true });
+  async mkdir(path: string): Promise<void> {
+    if (this.#syncBelow > 0) mkdirSync(path, { recursive: true });
     else await mkdir(path, { recursive: true });
   }
 }
