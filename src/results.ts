@@ -93,8 +93,9 @@ export interface Explanation {
   damage?: string;
   /** For a file at the entry's path that is not the library's: what it is not. */
   foreign?: string;
-  /** The memoised function that wrote it, and its version. */
+  /** The memoised function that wrote it. */
   fn?: string;
+  /** That function's `version`, as text. */
   version?: string;
   /** The entry's tags. */
   tags?: string[];
