@@ -8,11 +8,13 @@
  * bun cli.ts evict ./cache --max-size 1GB
  * ```
  *
- * Commands: `stats`, `ls`, `show`, `prune`, `verify`, `clear`, `evict`;
- * `--help` on each. Exit codes: 0 done, 1 a problem was found (`verify`
- * left damaged files; `show` found no entry, a damaged one, or refused
- * `--json`), 2 bad command line, 3 failed. Only the library's own files are
- * ever removed: named like an entry and carrying its header.
+ * Commands: `stats`, `ls`, `show`, `why`, `prune`, `verify`, `clear`,
+ * `evict`, `invalidate`; `--help` on each. Exit codes: 0 done, 1 a problem
+ * was found (`verify` left damaged files; `show` found no entry, a damaged
+ * one, or refused `--json`; `why` found a miss), 2 bad command line, 3
+ * failed. Only the library's own files are ever removed: named like an entry
+ * and carrying its header; `invalidate --tag` writes a tag's counter in
+ * `.bucketcache-tags/`.
  *
  * @module
  */

@@ -3,7 +3,10 @@
 // --help, its exit codes and its one-line errors; that it touches only the
 // library's own files (never foreign files, never through symlinks), that
 // read-only commands write nothing, that removals leave a file that changed
-// since it was judged, and that `show` stays bounded on shared references.
+// since it was judged, and that `show` stays bounded on shared references;
+// `why` against entries a real Bucket and memoize wrote, `ls` and `stats` by
+// function and tag, and `invalidate` by tag (seen by another process within
+// the documented second) and by function (as memoized.clear() does).
 
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -19,7 +22,8 @@ import {
   utimes,
   writeFile,
 } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { spawn } from "node:child_process";
 import { Bucket, JSONBackend, MemoryFileSystem, StructuredCloneBackend } from "../mod.ts";
 import { storeOf } from "../src/bucket.ts";
 import { defaultFileSystem } from "../src/fs/detect.ts";
@@ -31,13 +35,14 @@ import { EXIT, main } from "../src/cli/main.ts";
 import { progressBar } from "../src/cli/_progress.ts";
 import { entryFiles, temporaryFiles } from "./helpers/bucket.ts";
 import { makeTempDir } from "./helpers/temp.ts";
-import { root, runScript, type RuntimeName } from "./helpers/runtimes.ts";
+import { root, runScript, runtimeCommand, type RuntimeName } from "./helpers/runtimes.ts";
 import process from "node:process";
 
 const runtime: RuntimeName = "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";
 const cli = join(root, "cli.ts");
 const run = (...args: string[]) => runScript(runtime, cli, args, { timeoutMs: 30_000 });
-const COMMANDS = ["stats", "ls", "show", "verify", "prune", "clear", "evict"];
+const COMMANDS = ["stats", "ls", "show", "why", "verify", "prune", "clear", "evict", "invalidate"];
+const READ_ONLY = ["stats", "ls", "show", "why"];
 
 /** Runs main() in this process, collecting what it writes. */
 async function inProcess(
@@ -152,7 +157,7 @@ describe(`command-line tool (${runtime})`, () => {
     assert.equal(none.stderr.trim().split("\n").length, 1);
     const ls = await run("ls", "--help");
     assert.equal(ls.code, 0);
-    assert.match(ls.stdout, /^Usage: bucketcache ls DIR \[--json\]$/m);
+    assert.match(ls.stdout, /^Usage: bucketcache ls DIR \[--json\] \[--fn NAME\] \[--tag TAG\]$/m);
   });
 
   test("help: the top level lists every command with every flag; each says what it may remove", async () => {
@@ -166,7 +171,7 @@ describe(`command-line tool (${runtime})`, () => {
       for (const flag of help.stdout.match(/--[a-z-]+/g) ?? []) {
         if (flag !== "--help") assert.ok(usage.includes(flag), `${command}'s usage lists ${flag}`);
       }
-      if (["stats", "ls", "show"].includes(command)) {
+      if (READ_ONLY.includes(command)) {
         assert.match(help.stdout, /Removes nothing and writes nothing/, command);
       } else {
         const text = help.stdout.replace(/\s+/g, " ");
@@ -181,7 +186,10 @@ describe(`command-line tool (${runtime})`, () => {
       }
     }
     assert.match((await inProcess(["clear", "--help"])).stdout, /temporary\s+files/);
-    assert.match(top.replace(/\s+/g, " "), /stats, ls, show and verify without --fix never write/);
+    assert.match(
+      top.replace(/\s+/g, " "),
+      /stats, ls, show and verify without --fix never write, and neither does why/,
+    );
   });
 
   test("stats: counts by backend, bytes, expired, damaged, temporary; --json; quiet stderr off a terminal", async () => {
@@ -544,6 +552,9 @@ describe(`command-line tool (${runtime})`, () => {
         ["show", dir, hash],
         ["show", dir, hash, "--json"],
         ["verify", dir],
+        ["why", dir, '"k"'],
+        ["why", dir, "1", "--json"],
+        ["why", dir, "--hash", hash],
       ]
     ) {
       const result = await inProcess(args);
@@ -556,6 +567,10 @@ describe(`command-line tool (${runtime})`, () => {
         ? [missing, "abcd"]
         : command === "evict"
         ? [missing, "--max-entries", "1"]
+        : command === "why"
+        ? [missing, '"k"']
+        : command === "invalidate"
+        ? [missing, "--tag", "t"]
         : [missing];
       const result = await inProcess([command, ...args]);
       assert.equal(result.code, EXIT.usage, command);
@@ -625,6 +640,26 @@ describe(`command-line tool (${runtime})`, () => {
       [["show", dir, "abcd", "--items", "0"], /--items takes a whole number of at least 1/],
       [["show", dir, "abcd", "--json", "--depth", "2"], /leave out --depth and --items/],
       [["help", "nothing"], /no help on "nothing"/],
+      [["ls", dir, "--fn", ""], /--fn takes the name of a memoised function/],
+      [["ls", dir, "--tag", ""], /--tag takes a tag of 1 to 1,000 characters, got ""/],
+      [["ls", dir, "--tag", "a", "--tag", "b"], /--tag is given twice/],
+      [["why", dir], /missing KEY: give the key as JSON/],
+      [["why", dir, "user-42"], /KEY must be JSON.*quote a string as '"user-42"'/],
+      [["why", dir, "{user: 42}"], /KEY must be JSON/],
+      [["why", dir, "-1"], /a KEY that starts with "-" goes after "--"/],
+      [["why", dir, '"k"', "--hash", "abcd"], /give KEY or --hash PREFIX, not both/],
+      [["why", dir, "--hash", "abc"], /--hash takes 4 to 64 lowercase hex digits/],
+      [["why", dir, "--hash", "ABCD"], /--hash takes 4 to 64 lowercase hex digits/],
+      [["why", dir, '"k"', "--backend", "yaml"], /--backend takes sclone, json or msgpack/],
+      [["why", dir, '"k"', "extra"], /too many arguments for why: "extra"/],
+      [["invalidate", dir], /invalidate needs --tag TAG or --fn NAME/],
+      [["invalidate", dir, "--tag"], /--tag needs a value/],
+      [["invalidate", dir, "--tag", ""], /--tag takes a tag of 1 to 1,000 characters/],
+      [["invalidate", dir, "--tag", "x".repeat(1001)], /--tag takes a tag of 1 to 1,000/],
+      [["invalidate", dir, "--tag", "t", "--fn", "f"], /give --tag or --fn, not both/],
+      [["invalidate", dir, "--version", "2"], /--version goes with --fn NAME/],
+      [["invalidate", dir, "--fn", "f", "--version", "1", "--version", "2"], /given twice/],
+      [["invalidate", dir, "--fn", ""], /--fn takes the name of a memoised function/],
     ];
     for (const [args, pattern] of cases) {
       const result = await inProcess(args);
@@ -654,5 +689,473 @@ describe(`command-line tool (${runtime})`, () => {
     const result = await inProcess(["stats", dir], failing);
     assert.equal(result.code, EXIT.failed);
     assert.equal(result.stderr, "bucketcache: EACCES: permission denied, scandir\n");
+  });
+});
+
+/**
+ * A bucket written by a real Bucket and memoize: a plain entry, two tagged
+ * ones, two calls of `report` (no version), one of `load` (version 2,
+ * tagged), and a JSON-backend entry.
+ */
+async function labelled() {
+  const dir = join(await makeTempDir(), "cache");
+  const bucket = new Bucket(dir);
+  await bucket.set("k", "plain");
+  await bucket.set({ user: 42, page: 1 }, "profile", { tags: ["user:42"] });
+  await bucket.set([1, 2], "pair", { tags: ["user:42", "team:7"] });
+  const report = bucket.memoize(function report(year: number, region: string) {
+    return `${region} ${year}`;
+  });
+  await report(2024, "eu");
+  await report(2025, "eu");
+  const load = bucket.memoize(function load(id: number) {
+    return { id };
+  }, { version: 2, tags: ["loads"] });
+  await load(1);
+  await new Bucket(dir, { backend: JSONBackend }).set("j", { hello: "world" });
+  return { dir, bucket, report, load };
+}
+
+/** The entry file (relative) and full path a bucket gives a key. */
+async function fileOf(dir: string, bucket: Bucket, key: unknown) {
+  const name = await nameOf(bucket, key);
+  return { name, hash: name.slice(0, 64), path: join(dir, name.slice(0, 2), name) };
+}
+
+/** Spawns a script in this runtime, resolving each line of its output as it comes. */
+function spawnLines(script: string, args: string[]) {
+  const [command, lead] = runtimeCommand(runtime);
+  const flags = runtime === "deno" ? ["--allow-all"] : [];
+  const child = spawn(command, [...lead, ...flags, script, ...args], {
+    cwd: root,
+    env: { ...process.env, DENO_NO_PACKAGE_JSON: "1", NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  const waiting: ((line: string) => void)[] = [];
+  let stderr = "";
+  let buffer = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+    buffer += chunk;
+    for (let end = buffer.indexOf("\n"); end !== -1; end = buffer.indexOf("\n")) {
+      const line = buffer.slice(0, end);
+      buffer = buffer.slice(end + 1);
+      const waiter = waiting.shift();
+      if (waiter) waiter(line);
+      else lines.push(line);
+    }
+  });
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  child.on("close", () => {
+    clearTimeout(timer);
+    for (const waiter of waiting.splice(0)) waiter(`(closed) ${stderr}`);
+  });
+  return {
+    next: (): Promise<string> =>
+      lines.length > 0
+        ? Promise.resolve(lines.shift()!)
+        : child.exitCode !== null
+        ? Promise.resolve(`(closed) ${stderr}`)
+        : new Promise((resolve) => waiting.push(resolve)),
+  };
+}
+
+describe(`why, ls and stats by function and tag, invalidate (${runtime})`, () => {
+  test("why: a key given as JSON is the key bucket.set() wrote: hit, exit 0", async () => {
+    const { dir, bucket } = await labelled();
+    for (
+      const [text, key] of [['"k"', "k"], ['{"page":1,"user":42}', { user: 42, page: 1 }], [
+        "[1,2]",
+        [1, 2],
+      ]] as const
+    ) {
+      const why = await inProcess(["why", dir, text]);
+      assert.equal(why.code, EXIT.ok, `${text}: ${why.stderr}`);
+      const { path } = await fileOf(dir, bucket, key);
+      assert.match(why.stdout, /^hit: never expires \(file .*, stored \d+ s ago/, text);
+      assert.ok(why.stdout.includes(`(file ${path}, `), `${text}: ${why.stdout}`);
+      assert.equal(why.stdout.split("\n").length, 2, "one line");
+    }
+    const tagged = await inProcess(["why", dir, '{"user":42,"page":1}']);
+    assert.match(tagged.stdout, /, tag user:42\)$/m);
+    const pair = await inProcess(["why", dir, "[1,2]"]);
+    assert.match(pair.stdout, /, tags user:42, team:7\)$/m);
+    // Through the runtime's own process, with the shell's quoting.
+    const spawned = await run("why", dir, '"k"');
+    assert.equal(spawned.code, EXIT.ok, spawned.stderr);
+    assert.match(spawned.stdout, /^hit: never expires \(file /);
+    assert.equal(spawned.stderr, "");
+  });
+
+  test("why --json prints what bucket.explain() says; absent exits 1", async () => {
+    const { dir } = await labelled();
+    const fresh = new Bucket(dir, { memory: false });
+    const json = await inProcess(["why", dir, '"k"', "--json"]);
+    assert.equal(json.code, EXIT.ok, json.stderr);
+    const printed = JSON.parse(json.stdout);
+    assert.deepEqual(printed, JSON.parse(JSON.stringify(await fresh.explain("k"))));
+    assert.equal(printed.status, "hit");
+    assert.equal(Object.keys(printed)[0], "status");
+    const absent = await inProcess(["why", dir, '"nothing"']);
+    assert.equal(absent.code, EXIT.found);
+    assert.match(absent.stdout, /^miss: absent \(no file at .*\.sclone\)$/m);
+    assert.equal(absent.stderr, "");
+    const absentJson = await inProcess(["why", dir, '"nothing"', "--json"]);
+    assert.equal(absentJson.code, EXIT.found);
+    assert.equal(JSON.parse(absentJson.stdout).reason, "absent");
+    const spawned = await run("why", dir, '"nothing"');
+    assert.equal(spawned.code, EXIT.found);
+    assert.match(spawned.stdout, /^miss: absent/);
+  });
+
+  test("why: expired, stale, damaged and invalidated, each with its reason", async () => {
+    const { dir, bucket } = await labelled();
+    await writeExpired(dir, "old", 180_000);
+    const expired = await inProcess(["why", dir, '"old"']);
+    assert.equal(expired.code, EXIT.found);
+    assert.match(expired.stdout, /^miss: expired 3 min ago \(file .*, stored \d+ s ago\)$/m);
+    // Expired a second ago, servable stale for five minutes more: exit 0.
+    const stale = await fileOf(dir, bucket, "stale");
+    const payload = new StructuredCloneBackend().dump({ value: 1, expirationDate: null });
+    await mkdir(dirname(stale.path), { recursive: true });
+    await writeFile(
+      stale.path,
+      encodeEntryFile(stale.name, payload as Uint8Array, Date.now() - 1000, true, {
+        staleUntil: Date.now() + 300_000,
+      }),
+    );
+    await bucket.set("soon", 1, { lifetime: { minutes: 5 } });
+    const soon = await inProcess(["why", dir, '"soon"']);
+    assert.equal(soon.code, EXIT.ok, soon.stdout);
+    assert.match(soon.stdout, /^hit: expires in 5 min \(file .*, stored \d+ s ago\)$/m);
+    // A foreign file where the entry would be: absent, and the line says what it is.
+    const foreign = await fileOf(dir, bucket, "foreign");
+    await mkdir(dirname(foreign.path), { recursive: true });
+    await writeFile(foreign.path, "a user's notes");
+    const notOurs = await inProcess(["why", dir, '"foreign"']);
+    assert.equal(notOurs.code, EXIT.found);
+    assert.match(
+      notOurs.stdout,
+      /^miss: absent \(.*\.sclone is not an entry this library reads: not a bucketcache entry file\)$/m,
+    );
+    const staleWhy = await inProcess(["why", dir, '"stale"']);
+    assert.equal(staleWhy.code, EXIT.ok, staleWhy.stdout);
+    assert.match(
+      staleWhy.stdout,
+      /^stale: expired \d s ago, may be served stale for 5 min more \(file /,
+    );
+    // A flipped byte: the checksum check says so.
+    const { path } = await fileOf(dir, bucket, "k");
+    const bytes = await readFile(path);
+    bytes[bytes.length - 1] ^= 0xff;
+    await writeFile(path, bytes);
+    const damaged = await inProcess(["why", dir, '"k"']);
+    assert.equal(damaged.code, EXIT.found);
+    assert.match(damaged.stdout, /^miss: damaged \(checksum mismatch .*, file .*, stored /);
+    assert.equal(
+      JSON.parse((await inProcess(["why", dir, '"k"', "--json"])).stdout).damage.includes(
+        "checksum",
+      ),
+      true,
+    );
+    // A tag invalidated by the CLI.
+    assert.equal((await inProcess(["invalidate", dir, "--tag", "team:7"])).code, EXIT.ok);
+    const invalidated = await inProcess(["why", dir, "[1,2]"]);
+    assert.equal(invalidated.code, EXIT.found);
+    assert.match(
+      invalidated.stdout,
+      /^miss: invalidated by tag team:7 \(file .*, tags user:42, team:7\)$/m,
+    );
+    const asJson = JSON.parse((await inProcess(["why", dir, "[1,2]", "--json"])).stdout);
+    assert.deepEqual([asJson.status, asJson.reason, asJson.invalidatedBy], [
+      "miss",
+      "invalidated",
+      ["team:7"],
+    ]);
+    assert.equal((await inProcess(["why", dir, '{"user":42,"page":1}'])).code, EXIT.ok);
+  });
+
+  test('why on a memoised call: the key is ["bucketcache.memoize/1", name, version, [args]]', async () => {
+    const { dir, report, load } = await labelled();
+    const key = JSON.stringify(["bucketcache.memoize/1", "report", null, [2024, "eu"]]);
+    const why = await inProcess(["why", dir, key]);
+    assert.equal(why.code, EXIT.ok, why.stderr);
+    assert.match(why.stdout, /^hit: never expires \(file .*, fn report\)$/m);
+    assert.ok(why.stdout.includes(`file ${(await report.explain(2024, "eu")).file},`));
+    const versioned = JSON.stringify(["bucketcache.memoize/1", "load", 2, [1]]);
+    const loadWhy = await inProcess(["why", dir, versioned]);
+    assert.equal(loadWhy.code, EXIT.ok, loadWhy.stdout);
+    assert.match(loadWhy.stdout, /, fn load version 2, tag loads\)$/m);
+    assert.ok(loadWhy.stdout.includes((await load.explain(1)).file));
+    const json = JSON.parse((await inProcess(["why", dir, versioned, "--json"])).stdout);
+    assert.deepEqual([json.fn, json.version, json.tags], ["load", "2", ["loads"]]);
+    const other = await inProcess([
+      "why",
+      dir,
+      JSON.stringify(["bucketcache.memoize/1", "report", null, [1999, "eu"]]),
+    ]);
+    assert.equal(other.code, EXIT.found);
+    assert.match(other.stdout, /^miss: absent/);
+  });
+
+  test("why --hash PREFIX and --backend: the file name depends on the backend", async () => {
+    const { dir, bucket } = await labelled();
+    const { hash } = await fileOf(dir, bucket, "k");
+    const byHash = await inProcess(["why", dir, "--hash", hash.slice(0, 8)]);
+    assert.equal(byHash.code, EXIT.ok, byHash.stderr);
+    assert.equal(byHash.stdout, (await inProcess(["why", dir, '"k"'])).stdout);
+    const jsonName = await nameOf(new Bucket(dir, { backend: JSONBackend }), "j");
+    const jsonHash = await inProcess(["why", dir, "--hash", jsonName.slice(0, 10)]);
+    assert.equal(jsonHash.code, EXIT.ok, jsonHash.stderr);
+    assert.match(jsonHash.stdout, /\.json, stored /);
+    const restricted = await inProcess([
+      "why",
+      dir,
+      "--hash",
+      jsonName.slice(0, 10),
+      "--backend",
+      "sclone",
+    ]);
+    assert.equal(restricted.code, EXIT.found);
+    assert.match(restricted.stderr, /^bucketcache: no sclone entry's hash starts with /);
+    // The JSON entry read as sclone is absent; the line says where it is.
+    const wrong = await inProcess(["why", dir, '"j"']);
+    assert.equal(wrong.code, EXIT.found);
+    assert.match(
+      wrong.stdout,
+      /^miss: absent \(no file at .*\.sclone, the json backend has an entry for this key: add --backend json\)$/m,
+    );
+    const right = await inProcess(["why", dir, '"j"', "--backend", "json"]);
+    assert.equal(right.code, EXIT.ok, right.stdout);
+    assert.ok(right.stdout.includes(jsonName));
+    const none = await inProcess(["why", dir, "--hash", "ffffffff"]);
+    assert.equal(none.code, EXIT.found);
+    assert.match(none.stderr, /^bucketcache: no entry's hash starts with ffffffff\n$/);
+  });
+
+  test("ls: the function and tags of each entry; --fn and --tag filter; --json fields", async () => {
+    const { dir, bucket } = await labelled();
+    const all = await inProcess(["ls", dir]);
+    assert.equal(all.code, EXIT.ok, all.stderr);
+    const lines = all.stdout.trim().split("\n");
+    assert.equal(lines.length, 7);
+    assert.equal(lines.filter((line) => /never expires {2}fn report$/.test(line)).length, 2);
+    assert.equal(
+      lines.filter((line) => / {2}fn load version 2 {2}tag loads$/.test(line)).length,
+      1,
+    );
+    assert.equal(lines.filter((line) => / {2}tags user:42, team:7$/.test(line)).length, 1);
+    const reports = (await inProcess(["ls", dir, "--fn", "report"])).stdout.trim().split("\n");
+    assert.equal(reports.length, 2);
+    assert.ok(reports.every((line) => line.endsWith("fn report")));
+    const tagged = (await inProcess(["ls", dir, "--tag", "user:42"])).stdout.trim().split("\n");
+    assert.equal(tagged.length, 2);
+    assert.equal((await inProcess(["ls", dir, "--fn", "nothing"])).stdout, "");
+    assert.equal((await inProcess(["ls", dir, "--fn", "load", "--tag", "user:42"])).stdout, "");
+    const rows = JSON.parse((await inProcess(["ls", dir, "--json"])).stdout);
+    assert.equal(rows.length, 7);
+    const byHash = (key: unknown) =>
+      fileOf(dir, bucket, key).then(({ hash }) =>
+        rows.find((row: { hash: string }) => row.hash === hash)
+      );
+    const plain = await byHash("k");
+    assert.deepEqual([plain.fn, plain.version, plain.tags, plain.invalidatedBy], [
+      null,
+      null,
+      [],
+      [],
+    ]);
+    const pair = await byHash([1, 2]);
+    assert.deepEqual(pair.tags, ["user:42", "team:7"]);
+    const loads = rows.filter((row: { fn: string }) => row.fn === "load");
+    assert.deepEqual([loads[0].version, loads[0].tags], ["2", ["loads"]]);
+    const filtered = JSON.parse((await inProcess(["ls", dir, "--json", "--fn", "report"])).stdout);
+    assert.deepEqual(filtered.map((row: { fn: string }) => row.fn), ["report", "report"]);
+    assert.deepEqual(
+      JSON.parse((await inProcess(["ls", dir, "--json", "--tag", "none"])).stdout),
+      [],
+    );
+    // After invalidating a tag, its entries say so in place of their expiry.
+    await inProcess(["invalidate", dir, "--tag", "user:42"]);
+    const after = (await inProcess(["ls", dir, "--tag", "user:42"])).stdout.trim().split("\n");
+    assert.ok(
+      after.every((line) => / {2}invalidated by tag user:42 {2}tags? user:42/.test(line)),
+      after.join("\n"),
+    );
+    const afterRows = JSON.parse(
+      (await inProcess(["ls", dir, "--json", "--tag", "user:42"])).stdout,
+    );
+    assert.deepEqual(afterRows.map((row: { invalidatedBy: string[] }) => row.invalidatedBy), [[
+      "user:42",
+    ], ["user:42"]]);
+  });
+
+  test("stats: entries and bytes by function, (none) for the rest; invalidated entries", async () => {
+    const { dir } = await labelled();
+    const json = JSON.parse((await inProcess(["stats", dir, "--json"])).stdout);
+    assert.deepEqual(Object.keys(json.functions).sort(), ["(none)", "load", "report"]);
+    assert.equal(json.functions.report.entries, 2);
+    assert.equal(json.functions.load.entries, 1);
+    assert.equal(json.functions["(none)"].entries, 4);
+    const sum = Object.values(json.functions as Record<string, { entries: number; bytes: number }>)
+      .reduce(
+        (total, f) => ({ entries: total.entries + f.entries, bytes: total.bytes + f.bytes }),
+        {
+          entries: 0,
+          bytes: 0,
+        },
+      );
+    assert.deepEqual(sum, { entries: json.entries, bytes: json.bytes });
+    assert.equal(json.invalidated, 0);
+    const text = await run("stats", dir);
+    assert.equal(text.code, EXIT.ok, text.stderr);
+    assert.match(text.stdout, /^by function report +2 entries +\d+ B$/m);
+    assert.match(text.stdout, /^ {12}load +1 entry +\d+ B$/m);
+    assert.match(text.stdout, /^ {12}\(none\) +4 entries +\d+ B$/m);
+    assert.match(text.stdout, /^invalidated 0$/m);
+    await inProcess(["invalidate", dir, "--tag", "user:42"]);
+    const after = (await inProcess(["stats", dir])).stdout;
+    assert.match(
+      after,
+      /^invalidated 2 \(read as missing: a tag each carries was invalidated; they stay/m,
+    );
+    assert.equal(JSON.parse((await inProcess(["stats", dir, "--json"])).stdout).invalidated, 2);
+  });
+
+  test("invalidate --tag: entries carrying it read as missing, others stay; no entry changes", async () => {
+    const { dir } = await labelled();
+    const before = (await snapshot(dir)).filter((line) => !line.includes(".bucketcache-tags"));
+    const result = await run("invalidate", dir, "--tag", "user:42");
+    assert.equal(result.code, EXIT.ok, result.stderr);
+    assert.equal(
+      result.stdout,
+      "invalidated tag user:42 (entries carrying it read as missing; other processes see it within a second)\n",
+    );
+    const fresh = new Bucket(dir);
+    assert.equal(await fresh.get({ user: 42, page: 1 }), undefined);
+    assert.equal(await fresh.get([1, 2]), undefined);
+    assert.equal(await fresh.get("k"), "plain");
+    assert.deepEqual(
+      (await snapshot(dir)).filter((line) => !line.includes(".bucketcache-tags")),
+      before,
+      "no entry file read, changed or removed",
+    );
+    const two = await inProcess([
+      "invalidate",
+      dir,
+      "--tag",
+      "team:7",
+      "--tag",
+      "loads",
+      "--tag",
+      "team:7",
+    ]);
+    assert.equal(
+      two.stdout,
+      "invalidated tags team:7, loads (entries carrying any of them read as missing; other processes see it within a second)\n",
+    );
+    assert.equal(await new Bucket(dir).get(["bucketcache.memoize/1", "load", 2, [1]]), undefined);
+    // A tag nothing carries is fine too.
+    assert.equal((await inProcess(["invalidate", dir, "--tag", "nobody"])).code, EXIT.ok);
+  });
+
+  test("invalidate --tag: a running process sees it within a second", async () => {
+    const { dir } = await labelled();
+    const reader = spawnLines(join(root, "tests", "fixtures", "cli_tag_reader.ts"), [dir]);
+    assert.equal(await reader.next(), "ready");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const result = await inProcess(["invalidate", dir, "--tag", "user:42"]);
+    assert.equal(result.code, EXIT.ok, result.stderr);
+    const done = Date.now();
+    const line = await reader.next();
+    const match = /^missed (\d+)$/.exec(line);
+    assert.ok(match, line);
+    const took = Number(match[1]) - done;
+    assert.ok(took <= 1000 + 500, `seen ${took} ms after the invalidation`);
+  });
+
+  test("invalidate --fn: removes every entry of the function and version, as clear() does", async () => {
+    const { dir } = await labelled();
+    const other = await labelled();
+    const result = await run("invalidate", dir, "--fn", "report");
+    assert.equal(result.code, EXIT.ok, result.stderr);
+    assert.equal(result.stdout, "removed 2 entries of report\n");
+    const cleared = await other.report.clear();
+    assert.equal(cleared, 2, "memoized.clear() removes as many");
+    const left = (await entryFiles(dir)).length;
+    assert.equal(left, (await entryFiles(other.dir)).length);
+    assert.equal(left, 5);
+    assert.equal(
+      (await new Bucket(dir).explain(["bucketcache.memoize/1", "report", null, [2024, "eu"]]))
+        .reason,
+      "absent",
+    );
+    assert.equal(await new Bucket(dir).get("k"), "plain");
+    // load has version 2: without --version nothing of it goes, and the line says so.
+    const unversioned = await inProcess(["invalidate", dir, "--fn", "load"]);
+    assert.equal(
+      unversioned.stdout,
+      "removed 0 entries of load; 1 entry of load with another version stays (version 2: 1)\n",
+    );
+    const versioned = await inProcess(["invalidate", dir, "--fn", "load", "--version", "2"]);
+    assert.equal(versioned.stdout, "removed 1 entry of load version 2\n");
+    assert.equal((await entryFiles(dir)).length, 4);
+    assert.equal(
+      (await inProcess(["invalidate", dir, "--fn", "report"])).stdout,
+      "removed 0 entries of report\n",
+    );
+  });
+
+  test("invalidate --fn leaves an entry rewritten since it was judged", async () => {
+    const { dir, bucket } = await labelled();
+    const victim = await fileOf(dir, bucket, ["bucketcache.memoize/1", "report", null, [
+      2024,
+      "eu",
+    ]]);
+    const base = defaultFileSystem();
+    const fs = wrapFs(base, {
+      async removeIfUnchanged(target, seen, options) {
+        if (target === victim.path) {
+          const payload = new StructuredCloneBackend().dump({ value: "new", expirationDate: null });
+          await writeFile(target, encodeEntryFile(victim.name, payload as Uint8Array, null, false));
+        }
+        return await base.removeIfUnchanged(target, seen, options);
+      },
+    });
+    const result = await inProcess(["invalidate", dir, "--fn", "report"], fs);
+    assert.equal(result.code, EXIT.ok, result.stderr);
+    assert.equal(result.stdout, "removed 1 entry of report\n");
+    assert.equal(
+      await new Bucket(dir).get(["bucketcache.memoize/1", "report", null, [2024, "eu"]]),
+      "new",
+    );
+  });
+
+  test("why and invalidate on any adapter", async () => {
+    const fs = new MemoryFileSystem();
+    const bucket = new Bucket("/cache", { fs });
+    await bucket.set("a", 1, { tags: ["t"] });
+    const f = bucket.memoize(function f(x: number) {
+      return x;
+    });
+    await f(1);
+    assert.match(
+      (await inProcess(["why", "/cache", '"a"'], fs)).stdout,
+      /^hit: never expires \(file \/cache\//,
+    );
+    assert.match(
+      (await inProcess(["invalidate", "/cache", "--tag", "t"], fs)).stdout,
+      /^invalidated tag t /,
+    );
+    assert.match(
+      (await inProcess(["why", "/cache", '"a"'], fs)).stdout,
+      /^miss: invalidated by tag t /,
+    );
+    assert.equal(
+      (await inProcess(["invalidate", "/cache", "--fn", "f"], fs)).stdout,
+      "removed 1 entry of f\n",
+    );
+    assert.equal((await inProcess(["ls", "/cache"], fs)).stdout.trim().split("\n").length, 1);
   });
 });

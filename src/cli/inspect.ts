@@ -9,21 +9,33 @@
 // behind them are never listed. Every removal is of the bytes that were
 // read and judged, through removeIfUnchanged: a file that changed since is
 // left. Pruning and eviction are the core's own passes (store/prune.ts,
-// store/budget.ts), run through a Bucket.
+// store/budget.ts), run through a Bucket; so are `why` (Bucket.explain),
+// tag invalidation (Bucket.invalidateTags) and removing a function's entries
+// (memoize.ts's clearFunction, what memoized.clear() runs).
 
 import { join } from "node:path";
 import type { FileSystem } from "../fs/types.ts";
-import { Bucket } from "../bucket.ts";
 import { BackendLoadError } from "../errors.ts";
-import type { EvictionResult, PrunedFilesInfo } from "../results.ts";
+import { Bucket, storeOf } from "../bucket.ts";
+import { clearFunction } from "../memoize.ts";
+import type { EvictionResult, Explanation, PrunedFilesInfo } from "../results.ts";
 import type { PruneProgress } from "../options.ts";
-import { checkPayload, isProblem, MAX_HEADER_SIZE, parseHeader } from "../format/entry.ts";
+import {
+  checkPayload,
+  type EntryHeader,
+  isProblem,
+  MAX_HEADER_SIZE,
+  parseHeader,
+  readMeta,
+} from "../format/entry.ts";
 import { BUILT_IN_EXTENSIONS, LAYOUT_FILE, USAGE_FILE } from "../format/layout.ts";
 import { parseUsageFile, USAGE_PREFIX_LENGTH, type UsageCount } from "../format/usage_file.ts";
 import { walkBucket, type WalkedEntry } from "../format/walk.ts";
 import { deletableByAge, readsAsExpired } from "../store/expiry.ts";
 import { ORPHAN_TEMP_AGE_MS } from "../store/prune.ts";
 import { DEFAULT_CLOCK_TOLERANCE_MS } from "../store/read_options.ts";
+import { explainLocated } from "../store/explain.ts";
+import { TagBook } from "../store/tags.ts";
 import { BUILT_IN_BACKENDS } from "./_backends.ts";
 
 /** The backends (file extensions) whose entries the tool reads and removes: the built-in ones. */
@@ -62,8 +74,20 @@ export async function directoryState(fs: FileSystem, dir: string): Promise<Direc
   return "missing";
 }
 
+/** What a version-2 entry says about itself (its metadata), as the tool shows it. */
+export interface EntryLabels {
+  /** The memoised function that wrote it (memoize's `name`). */
+  fn?: string;
+  /** That function's `version`, as text. */
+  version?: string;
+  /** The entry's tags. */
+  tags?: string[];
+  /** Those of its tags invalidated since it was written: it reads as missing. */
+  invalidatedBy?: string[];
+}
+
 /** One entry file, as `ls` lists it. */
-export interface EntryInfo {
+export interface EntryInfo extends EntryLabels {
   /** Full path. */
   path: string;
   /** File name: hash and extension. */
@@ -106,20 +130,77 @@ function entryInfo(found: WalkedEntry): EntryInfo {
 }
 
 /**
+ * Reads what an entry says about itself: the metadata after a version-2
+ * header (`header.size + header.metaLength` bytes from the start), and the
+ * current generation of each of its tags, through `tags` (which only reads).
+ * Version-1 entries, entries without metadata and metadata that is not
+ * readable give no labels.
+ */
+async function readLabels(
+  fs: FileSystem,
+  found: { path: string; prefix: Uint8Array; header: EntryHeader },
+  tags: TagBook,
+): Promise<EntryLabels> {
+  const header = found.header;
+  if (header.metaLength === 0) return {};
+  const end = header.size + header.metaLength;
+  const bytes = found.prefix.length >= end ? found.prefix : await fs.readPrefix(found.path, end);
+  const meta = bytes === null ? undefined : readMeta(bytes, header);
+  if (meta === undefined) return {};
+  const labels: EntryLabels = {};
+  if (typeof meta.fn === "string") labels.fn = meta.fn;
+  if (typeof meta.version === "string") labels.version = meta.version;
+  const recorded = typeof meta.tags === "object" && meta.tags !== null && !Array.isArray(meta.tags)
+    ? Object.entries(meta.tags).filter(([, generation]) => typeof generation === "number")
+    : [];
+  if (recorded.length > 0) {
+    labels.tags = recorded.map(([tag]) => tag);
+    const current = await tags.generations(labels.tags);
+    labels.invalidatedBy = recorded.filter(([tag, generation]) => current[tag] > generation)
+      .map(([tag]) => tag);
+  }
+  return labels;
+}
+
+/** Options of {@linkcode listEntries}. */
+export interface ListOptions {
+  /** Progress, after each directory. */
+  onDirectory?: OnDirectory;
+  /**
+   * Also read each entry's metadata (function, version, tags) and its tags'
+   * generations: the {@linkcode EntryLabels}. Costs a read per version-2
+   * entry whose metadata does not fit in the header's read.
+   */
+  labels?: boolean;
+}
+
+/**
  * Streams the library's entry files under `dir` (built-in backends), with
- * what their headers say. Reads only headers; writes nothing.
+ * what their headers (and with `labels`, their metadata) say. Reads only
+ * the start of each file; writes nothing.
  *
  * @param fs the storage adapter
  * @param dir the bucket directory
- * @param onDirectory progress, after each directory
+ * @param options progress, and whether to read labels
  */
 export async function* listEntries(
   fs: FileSystem,
   dir: string,
-  onDirectory?: OnDirectory,
+  options: ListOptions = {},
 ): AsyncGenerator<EntryInfo> {
-  for await (const found of walkBucket(fs, dir, { extensions: TOOL_EXTENSIONS, onDirectory })) {
-    if (found.kind === "entry") yield entryInfo(found);
+  const tags = new TagBook(fs, dir);
+  const walk = walkBucket(fs, dir, {
+    extensions: TOOL_EXTENSIONS,
+    onDirectory: options.onDirectory,
+  });
+  for await (const found of walk) {
+    if (found.kind !== "entry") continue;
+    const info = entryInfo(found);
+    const header = found.header;
+    if (options.labels && !isProblem(header)) {
+      Object.assign(info, await readLabels(fs, { ...found, header }, tags));
+    }
+    yield info;
   }
 }
 
@@ -139,6 +220,14 @@ export interface BucketSummary {
   expiredPrunable: number;
   /** Entry files of the library whose header is damaged. */
   damaged: number;
+  /** Entries carrying a tag invalidated since they were written: they read as missing. */
+  invalidated: number;
+  /**
+   * Entries and bytes by memoised function (the name version-2 entries
+   * record); entries without one (set directly, older or damaged files)
+   * under {@linkcode NO_FUNCTION}.
+   */
+  functions: Record<string, { entries: number; bytes: number }>;
   /** The library's temporary files: writes in progress, or orphans of interrupted ones. */
   temporary: { files: number; bytes: number; orphaned: number };
   /** Oldest and newest modification time of the entry files (ms), or null without entries. */
@@ -147,10 +236,14 @@ export interface BucketSummary {
   budgetEstimate: UsageCount | null;
 }
 
+/** Where {@linkcode BucketSummary.functions} counts entries that no memoised function wrote. */
+export const NO_FUNCTION = "(none)";
+
 /**
- * Counts a bucket directory: entries by backend, bytes, expired and damaged
- * entries, temporary files, modification times, the budget's estimate.
- * Reads only headers; writes nothing.
+ * Counts a bucket directory: entries by backend and by function, bytes,
+ * expired, damaged and invalidated entries, temporary files, modification
+ * times, the budget's estimate. Reads only headers, metadata and tag
+ * counters; writes nothing.
  *
  * @param fs the storage adapter
  * @param dir the bucket directory
@@ -171,6 +264,8 @@ export async function summarize(
     expired: 0,
     expiredPrunable: 0,
     damaged: 0,
+    invalidated: 0,
+    functions: {},
     temporary: { files: 0, bytes: 0, orphaned: 0 },
     modified: null,
     budgetEstimate: null,
@@ -178,6 +273,7 @@ export async function summarize(
   let oldest = Infinity;
   let newest = -Infinity;
   let legacy = 0;
+  const tags = new TagBook(fs, dir);
   const walk = walkBucket(fs, dir, { extensions: TOOL_EXTENSIONS, temporary: true, onDirectory });
   for await (const found of walk) {
     if (found.kind === "temporary") {
@@ -196,6 +292,13 @@ export async function summarize(
     newest = Math.max(newest, mtimeMs);
     if (found.legacy) legacy++;
     const header = found.header;
+    const labels = isProblem(header) ? {} : await readLabels(fs, { ...found, header }, tags);
+    const fn = summary.functions[labels.fn ?? NO_FUNCTION] ??= { entries: 0, bytes: 0 };
+    fn.entries++;
+    fn.bytes += size;
+    if (labels.invalidatedBy !== undefined && labels.invalidatedBy.length > 0) {
+      summary.invalidated++;
+    }
     if (isProblem(header)) {
       summary.damaged++;
     } else if (readsAsExpired(header, now, null, 0)) {
@@ -226,11 +329,18 @@ export type Lookup =
  * @param fs the storage adapter
  * @param dir the bucket directory
  * @param prefix lowercase hex digits
+ * @param backend only entries of this backend (file extension); default: any built-in one
  */
-export async function findEntry(fs: FileSystem, dir: string, prefix: string): Promise<Lookup> {
+export async function findEntry(
+  fs: FileSystem,
+  dir: string,
+  prefix: string,
+  backend?: string,
+): Promise<Lookup> {
   const byName = new Map<string, EntryInfo>();
   for await (const entry of listEntries(fs, dir)) {
     if (!entry.hash.startsWith(prefix)) continue;
+    if (backend !== undefined && entry.backend !== backend) continue;
     const other = byName.get(entry.name);
     if (other === undefined || other.legacy) byName.set(entry.name, entry);
   }
@@ -288,6 +398,136 @@ export async function readEntry(fs: FileSystem, entry: EntryInfo): Promise<Judge
   return judgeFile(entry.name, entry.backend, file);
 }
 
+/** A bucket of `dir` for one built-in backend, without a memory layer: it reads what is on disk. */
+function bucketFor(fs: FileSystem, dir: string, backend: string): Bucket {
+  return new Bucket(dir, { fs, backend: BUILT_IN_BACKENDS[backend], memory: false });
+}
+
+/** What {@linkcode explainKey} found. */
+export interface KeyExplanation {
+  /** What `Bucket.explain(key)` says, in a bucket of the backend asked about. */
+  explanation: Explanation;
+  /** For an absent entry: the other built-in backends that have one for this key. */
+  elsewhere: string[];
+}
+
+/**
+ * Explains what reading `key` would find, as `Bucket.explain` does, in a
+ * bucket of `dir` with the built-in backend `backend` (the file name depends
+ * on it) and the default key maker. When the entry is absent, asks the other
+ * built-in backends too. Writes nothing.
+ *
+ * @param fs the storage adapter
+ * @param dir the bucket directory
+ * @param key the key value, as the library hashes it
+ * @param backend a built-in backend's file extension
+ * @throws {TypeError} for a key the key maker refuses
+ */
+export async function explainKey(
+  fs: FileSystem,
+  dir: string,
+  key: unknown,
+  backend: string,
+): Promise<KeyExplanation> {
+  const explanation = await bucketFor(fs, dir, backend).explain(key);
+  const elsewhere: string[] = [];
+  if (explanation.reason === "absent" && explanation.foreign === undefined) {
+    for (const other of BUILT_IN_EXTENSIONS) {
+      if (other === backend) continue;
+      if ((await bucketFor(fs, dir, other).explain(key)).reason !== "absent") elsewhere.push(other);
+    }
+  }
+  return { explanation, elsewhere };
+}
+
+/** What {@linkcode explainHash} found: no entry, several, or one and its explanation. */
+export type HashExplanation =
+  | { found: "none" }
+  | { found: "many"; count: number }
+  | { found: "one"; explanation: Explanation };
+
+/**
+ * Explains the entry whose hash starts with `prefix` (see
+ * {@linkcode findEntry}), as `Bucket.explain` would explain its key, by the
+ * core's explainLocated. Writes nothing.
+ *
+ * @param fs the storage adapter
+ * @param dir the bucket directory
+ * @param prefix lowercase hex digits
+ * @param backend only entries of this backend (file extension); default: any built-in one
+ */
+export async function explainHash(
+  fs: FileSystem,
+  dir: string,
+  prefix: string,
+  backend?: string,
+): Promise<HashExplanation> {
+  const lookup = await findEntry(fs, dir, prefix, backend);
+  if (lookup.found !== "one") return lookup;
+  const { hash } = lookup.entry;
+  const store = storeOf(bucketFor(fs, dir, lookup.entry.backend));
+  const explanation = await explainLocated(store, { memKey: `h${hash}`, key: hash, hash });
+  return { found: "one", explanation };
+}
+
+/**
+ * Makes every entry carrying one of `tags` read as missing, through the
+ * core (`Bucket.invalidateTags`): it moves each tag's generation counter in
+ * `<dir>/.bucketcache-tags/` on. Changes and removes no entry.
+ *
+ * @param fs the storage adapter
+ * @param dir the bucket directory
+ * @param tags non-empty tags
+ */
+export async function invalidateTags(fs: FileSystem, dir: string, tags: string[]): Promise<void> {
+  await new Bucket(dir, { fs, memory: false }).invalidateTags(tags);
+}
+
+/** What {@linkcode removeFunction} did. */
+export interface FunctionRemoval {
+  /** Entries of the function and version removed. */
+  removed: number;
+  /**
+   * Entries of the function left, by version (its text; `null`: written
+   * without one): other versions, and any written or changed meanwhile.
+   */
+  left: { version: string | null; entries: number }[];
+}
+
+/**
+ * Removes every entry of one memoised function and version, in each
+ * built-in backend, with the core's pass (memoize.ts's clearFunction, what
+ * `memoized.clear()` runs): each version-2 entry whose metadata names them,
+ * only if its file still starts with the bytes judged. Then counts the
+ * entries of that function left.
+ *
+ * @param fs the storage adapter
+ * @param dir the bucket directory
+ * @param name the function's name, as memoize records it
+ * @param version its version as text, or undefined for entries written without one
+ */
+export async function removeFunction(
+  fs: FileSystem,
+  dir: string,
+  name: string,
+  version: string | undefined,
+): Promise<FunctionRemoval> {
+  let removed = 0;
+  for (const backend of BUILT_IN_EXTENSIONS) {
+    removed += await clearFunction(storeOf(bucketFor(fs, dir, backend)), name, version);
+  }
+  const left = new Map<string | null, number>();
+  for await (const entry of listEntries(fs, dir, { labels: true })) {
+    if (entry.fn !== name) continue;
+    const key = entry.version ?? null;
+    left.set(key, (left.get(key) ?? 0) + 1);
+  }
+  return {
+    removed,
+    left: [...left].map(([version, entries]) => ({ version, entries })),
+  };
+}
+
 /** A damaged entry file found by {@linkcode verifyBucket}. */
 export interface DamagedFile {
   /** Full path. */
@@ -325,7 +565,7 @@ export async function* verifyBucket(
   options: { fix: boolean; onDirectory?: OnDirectory },
 ): AsyncGenerator<DamagedFile, VerifyCounts> {
   const counts: VerifyCounts = { checked: 0, damaged: 0, removed: 0 };
-  for await (const entry of listEntries(fs, dir, options.onDirectory)) {
+  for await (const entry of listEntries(fs, dir, { onDirectory: options.onDirectory })) {
     const judged = await readEntry(fs, entry);
     if (!judged.ok && judged.problem !== "damaged") continue;
     counts.checked++;
