@@ -25,6 +25,18 @@ export interface System {
 }
 
 const sha = (key: string) => createHash("sha256").update(key).digest("hex");
+const deno = "Bun" in globalThis
+  ? undefined
+  : (globalThis as { Deno?: { writeFile(path: string, data: Uint8Array): Promise<void> } }).Deno;
+/**
+ * The binary floor's write: the runtime's own whole-file write, never a
+ * vectored write (Deno's `FileHandle.writev` takes 9-28 ms for 8 MiB against
+ * 2.5 ms for `writeFile`). On Deno that is `Deno.writeFile`, one write call;
+ * its `node:fs/promises` `writeFile` writes in 512 KiB pieces, each its own
+ * asynchronous call (strace).
+ */
+const writeWhole = (path: string, data: Uint8Array): Promise<void> =>
+  deno ? deno.writeFile(path, data) : writeFile(path, data);
 let tmpCounter = 0;
 
 const bucket = (
@@ -247,7 +259,7 @@ export const binarySystems: BinarySystem[] = [
         async set(key, value) {
           const path = join(dir, sha(key));
           const tmp = `${path}.${process.pid}.${tmpCounter++}.tmp`;
-          await writeFile(tmp, value);
+          await writeWhole(tmp, value);
           await rename(tmp, path);
         },
         async get(key) {
