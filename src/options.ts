@@ -76,6 +76,19 @@ export interface BucketOptions extends DurationLike {
    * again 30 seconds later. Reads that fail that way then read as missing.
    */
   onStorageError?: "reject" | "memory";
+  /**
+   * Compress what is written (off by default): `"gzip"`, `"deflate"`, or
+   * `{ codec, minBytes }`, through Web Streams' `CompressionStream`. Payloads
+   * under `minBytes` (default 1024) are stored as they are, and so is a
+   * payload whose compressed form is not under 90% of it (random bytes,
+   * media; from 256 KiB on, its first 64 KiB are tried first): compression
+   * that does not pay is skipped. A compressed entry says
+   * so in its header (format version 3), so every bucket reads it whatever
+   * its own `compress`, in every runtime; the checksum covers the stored
+   * bytes. Versions of this library before format 3 leave such entries alone
+   * (they read as missing there).
+   */
+  compress?: "gzip" | "deflate" | { codec: "gzip" | "deflate"; minBytes?: number };
 }
 
 /** Options of {@linkcode Bucket.set}. */

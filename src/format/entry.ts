@@ -33,7 +33,7 @@ import { crc32 } from "./crc32.ts";
 export { crc32 } from "./crc32.ts";
 
 /** The newest format version this library writes and reads (it reads version 1 too). */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 /**
  * The latest expiry a header holds: the last instant a JavaScript `Date`
  * represents (8.64e15 ms, in the year 275760). A lifetime reaching past it is
@@ -45,7 +45,9 @@ export const HEADER_SIZE = 55;
 /** Bytes in a version-2 header line, newline included. */
 export const HEADER_SIZE_V2 = 79;
 /** The longest header: read this many bytes to judge any entry file by its header. */
-export const MAX_HEADER_SIZE = HEADER_SIZE_V2;
+export const HEADER_SIZE_V3 = 81;
+/** The longest header: version 3's. */
+export const MAX_HEADER_SIZE = HEADER_SIZE_V3;
 const MAX_META_LENGTH = 0xffffff;
 const MAGIC = "bucketcache/";
 const NO_EXPIRY = "----------------";
@@ -67,9 +69,17 @@ export interface EntryHeader {
   metaLength: number;
   /** Payload length in bytes. */
   length: number;
-  /** CRC-32 of the file name, the metadata and the payload. */
+  /** CRC-32 of the file name, the metadata and the payload (as stored). */
   crc: number;
+  /** How the stored payload is compressed (version 3); absent: stored as the backend wrote it. */
+  codec?: Codec;
 }
+
+/** A compression format of `CompressionStream`, as entries may be stored in. */
+export type Codec = "gzip" | "deflate";
+
+/** The header's letter of each codec (version 3). */
+const CODEC_LETTER: Record<Codec, string> = { gzip: "g", deflate: "d" };
 
 /** What a version-2 entry says about itself. */
 export interface EntryMeta {
@@ -87,6 +97,8 @@ export interface EntryExtras {
   staleUntil?: number | null;
   /** What the entry says about itself. */
   meta?: EntryMeta;
+  /** The payload given is compressed so: written in version 3. */
+  codec?: Codec;
 }
 
 /** The whole size of an entry file with this header. */
@@ -155,29 +167,58 @@ export function encodeEntryFile(
   own: boolean,
   extras?: EntryExtras,
 ): Uint8Array {
+  return joinParts(encodeEntryParts(fileName, payload, expiresAt, own, extras));
+}
+
+/**
+ * The bytes of an entry file as two parts, without copying the payload: the
+ * header (with the metadata, in version 2), then `payload` itself. Written
+ * one after the other they are exactly {@linkcode encodeEntryFile}'s bytes;
+ * the header's CRC is the same (over the file name, metadata and payload).
+ */
+export function encodeEntryParts(
+  fileName: string,
+  payload: Uint8Array,
+  expiresAt: number | null,
+  own: boolean,
+  extras?: EntryExtras,
+): [head: Uint8Array, payload: Uint8Array] {
   const expiry = dateField(expiresAt, "expiry");
   const meta = extras?.meta === undefined ? undefined : encodeMeta(extras.meta);
   const staleUntil = extras?.staleUntil ?? null;
-  if (meta === undefined && staleUntil === null) {
+  const codec = extras?.codec;
+  if (meta === undefined && staleUntil === null && codec === undefined) {
     const header = `${MAGIC}1 ${own ? "o" : "b"} ${expiry} ${hex(payload.length, 12)} ${
       hex(entryChecksum(fileName, payload), 8)
     }\n`;
-    const file = new Uint8Array(HEADER_SIZE + payload.length);
-    encoder.encodeInto(header, file);
-    file.set(payload, HEADER_SIZE);
-    return file;
+    return [encoder.encode(header), payload];
   }
   const metaBytes = meta ?? new Uint8Array();
   if (metaBytes.length > MAX_META_LENGTH) {
     throw new RangeError(`An entry's metadata must be at most ${MAX_META_LENGTH} bytes of JSON`);
   }
-  const header = `${MAGIC}2 ${own ? "o" : "b"} ${expiry} ${dateField(staleUntil, "stale window")} ${
-    hex(payload.length, 12)
-  } ${hex(metaBytes.length, 6)} ${hex(entryChecksum(fileName, payload, metaBytes), 8)}\n`;
-  const file = new Uint8Array(HEADER_SIZE_V2 + metaBytes.length + payload.length);
-  encoder.encodeInto(header, file);
-  file.set(metaBytes, HEADER_SIZE_V2);
-  file.set(payload, HEADER_SIZE_V2 + metaBytes.length);
+  const header = `${MAGIC}${codec === undefined ? 2 : 3} ${own ? "o" : "b"} ${expiry} ${
+    dateField(staleUntil, "stale window")
+  } ${hex(payload.length, 12)} ${hex(metaBytes.length, 6)} ${
+    codec === undefined ? "" : `${CODEC_LETTER[codec]} `
+  }${hex(entryChecksum(fileName, payload, metaBytes), 8)}\n`;
+  const size = codec === undefined ? HEADER_SIZE_V2 : HEADER_SIZE_V3;
+  const head = new Uint8Array(size + metaBytes.length);
+  encoder.encodeInto(header, head);
+  head.set(metaBytes, size);
+  return [head, payload];
+}
+
+/** The parts of a file as one Uint8Array (a copy). */
+export function joinParts(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.byteLength;
+  const file = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    file.set(part, offset);
+    offset += part.byteLength;
+  }
   return file;
 }
 
@@ -209,7 +250,7 @@ export function parseHeader(bytes: Uint8Array): EntryHeader | HeaderProblem {
     null,
     bytes.subarray(0, HEADER_SIZE) as unknown as number[],
   );
-  if ((text[12] !== "1" && text[12] !== "2") || text[13] !== " ") {
+  if ((text[12] !== "1" && text[12] !== "2" && text[12] !== "3") || text[13] !== " ") {
     const version = text.slice(12, text.indexOf(" ", 12));
     // A newer library's entry: not ours to judge.
     if (/^[0-9]+$/.test(version) && Number(version) > FORMAT_VERSION) {
@@ -236,29 +277,41 @@ export function parseHeader(bytes: Uint8Array): EntryHeader | HeaderProblem {
     }
     return finish(1, HEADER_SIZE, flag, expiry, NO_EXPIRY, length, "0", crc);
   }
-  if (bytes.length < HEADER_SIZE_V2) {
+  const v3 = text[12] === "3";
+  const headerSize = v3 ? HEADER_SIZE_V3 : HEADER_SIZE_V2;
+  if (bytes.length < headerSize) {
     return {
       damaged: true,
-      reason: `truncated header (${bytes.length} of ${HEADER_SIZE_V2} bytes)`,
+      reason: `truncated header (${bytes.length} of ${headerSize} bytes)`,
     };
   }
   const v2 = String.fromCharCode.apply(
     null,
-    bytes.subarray(0, HEADER_SIZE_V2) as unknown as number[],
+    bytes.subarray(0, headerSize) as unknown as number[],
   );
+  // Version 3 is version 2 with the codec's letter and a space before the CRC.
+  let codec: Codec | undefined;
+  if (v3) {
+    codec = v2[70] === "g" ? "gzip" : v2[70] === "d" ? "deflate" : undefined;
+    if (codec === undefined || v2[71] !== " ") return { damaged: true, reason: "damaged header" };
+  }
+  const crcAt = v3 ? 72 : 70;
   const expiry = v2.slice(16, 32);
   const stale = v2.slice(33, 49);
   const length = v2.slice(50, 62);
   const metaLength = v2.slice(63, 69);
-  const crc = v2.slice(70, 78);
+  const crc = v2.slice(crcAt, crcAt + 8);
   if (
-    v2[32] !== " " || v2[49] !== " " || v2[62] !== " " || v2[69] !== " " || v2[78] !== "\n" ||
+    v2[32] !== " " || v2[49] !== " " || v2[62] !== " " || v2[69] !== " " ||
+    v2[crcAt + 8] !== "\n" ||
     (expiry !== NO_EXPIRY && !HEX.test(expiry)) || (stale !== NO_EXPIRY && !HEX.test(stale)) ||
     !HEX.test(length) || !HEX.test(metaLength) || !HEX.test(crc)
   ) {
     return { damaged: true, reason: "damaged header" };
   }
-  return finish(2, HEADER_SIZE_V2, flag, expiry, stale, length, metaLength, crc);
+  const header = finish(v3 ? 3 : 2, headerSize, flag, expiry, stale, length, metaLength, crc);
+  if (codec !== undefined && !isProblem(header)) header.codec = codec;
+  return header;
 }
 
 function finish(
@@ -327,4 +380,82 @@ export function readMeta(bytes: Uint8Array, header: EntryHeader): EntryMeta | un
   } catch {
     return undefined;
   }
+}
+
+/** `bytes` through a `CompressionStream` (or `DecompressionStream`) of `codec`. */
+async function through(
+  stream: { readable: ReadableStream<Uint8Array>; writable: WritableStream<BufferSource> },
+  bytes: Uint8Array,
+): Promise<Uint8Array> {
+  const writer = stream.writable.getWriter();
+  const written = writer.write(bytes as Uint8Array<ArrayBuffer>).then(() => writer.close());
+  // A failure shows on the reading side too; this one is awaited below.
+  written.catch(() => {});
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  const reader = stream.readable.getReader();
+  for (let step = await reader.read(); !step.done; step = await reader.read()) {
+    chunks.push(step.value);
+    length += step.value.byteLength;
+  }
+  await written;
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+/** Compresses a payload with `codec` (Web Streams' `CompressionStream`). */
+export function compressPayload(codec: Codec, bytes: Uint8Array): Promise<Uint8Array> {
+  return through(new CompressionStream(codec), bytes);
+}
+
+/**
+ * Decompresses a stored payload. Throws for bytes that are not a complete
+ * stream of `codec` (the checksum passed, so that is another writer's bug).
+ */
+export function decompressPayload(codec: Codec, bytes: Uint8Array): Promise<Uint8Array> {
+  return through(new DecompressionStream(codec), bytes);
+}
+
+/**
+ * Splits an entry file (one buffer, or its header part and payload part)
+ * into its head (header and metadata) and payload, as views (no copy).
+ * Undefined for bytes that do not start with a readable header.
+ */
+export function splitEntry(
+  file: Uint8Array | readonly Uint8Array[],
+): [head: Uint8Array, payload: Uint8Array] | undefined {
+  if (!(file instanceof Uint8Array)) {
+    return file.length === 2 ? [file[0], file[1]] : undefined;
+  }
+  const header = parseHeader(file);
+  if (isProblem(header)) return undefined;
+  const start = header.size + header.metaLength;
+  return [file.subarray(0, start), file.subarray(start)];
+}
+
+/**
+ * The head of the same entry with `stored` as its payload, compressed with
+ * `codec` (format version 3): the same expiry, stale window and metadata; the
+ * length and the CRC are those of the stored bytes.
+ */
+export function compressedHead(
+  fileName: string,
+  head: Uint8Array,
+  stored: Uint8Array,
+  codec: Codec,
+): Uint8Array {
+  const header = parseHeader(head);
+  if (isProblem(header)) throw new TypeError(`Not an entry header: ${header.reason}`);
+  const meta = readMeta(head, header);
+  return encodeEntryParts(fileName, stored, header.expiresAt, header.own, {
+    staleUntil: header.staleUntil,
+    ...(meta === undefined ? {} : { meta }),
+    codec,
+  })[0];
 }

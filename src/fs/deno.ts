@@ -18,6 +18,8 @@ import { isNotDirectory, isNotFound } from "./_errors.ts";
 import { fill, fillSync } from "./_fill.ts";
 import { type DiskFileSystemOptions, readSyncBelow } from "./_options.ts";
 import { removeIfUnchangedWith, type RemoveSteps } from "./_remove.ts";
+import { InFlight } from "./_in_flight.ts";
+import { byteLength, type FileBytes, joined, partsOf } from "./_parts.ts";
 
 /** Whether an opened file is the one lstat saw (inode numbers, where reported). */
 const sameFile = (seen: Deno.FileInfo, opened: Deno.FileInfo) =>
@@ -111,6 +113,8 @@ export class DenoFileSystem implements FileSystem {
   /** A disk: real directories. */
   readonly capabilities: FileSystemCapabilities = Object.freeze({ directories: true });
   readonly #syncBelow: number;
+  /** Operations in flight: synchronous calls only when there are none. */
+  readonly #flight = new InFlight();
 
   /**
    * Creates the adapter.
@@ -124,9 +128,13 @@ export class DenoFileSystem implements FileSystem {
   }
 
   /** Reads a whole file, or `null` when it does not exist. */
-  async readFile(path: string): Promise<Uint8Array | null> {
+  readFile(path: string): Promise<Uint8Array | null> {
+    return this.#flight.run((alone) => this.#readFile(path, alone ? this.#syncBelow : 0));
+  }
+
+  async #readFile(path: string, syncBelow: number): Promise<Uint8Array | null> {
     try {
-      if (this.#syncBelow > 0 && Deno.statSync(path).size <= this.#syncBelow) {
+      if (syncBelow > 0 && Deno.statSync(path).size <= syncBelow) {
         return Deno.readFileSync(path);
       }
       return await Deno.readFile(path);
@@ -137,8 +145,12 @@ export class DenoFileSystem implements FileSystem {
   }
 
   /** Reads up to `length` bytes from the start of a file, or `null` when it does not exist. */
-  async readPrefix(path: string, length: number): Promise<Uint8Array | null> {
-    if (this.#syncBelow > 0 && length <= this.#syncBelow) return this.#readPrefixSync(path, length);
+  readPrefix(path: string, length: number): Promise<Uint8Array | null> {
+    return this.#flight.run((alone) => this.#readPrefix(path, length, alone ? this.#syncBelow : 0));
+  }
+
+  async #readPrefix(path: string, length: number, syncBelow: number): Promise<Uint8Array | null> {
+    if (syncBelow > 0 && length <= syncBelow) return this.#readPrefixSync(path, length);
     let file;
     try {
       file = await Deno.open(path, { read: true });
@@ -169,15 +181,42 @@ export class DenoFileSystem implements FileSystem {
   }
 
   /** Writes to a unique temporary file, then renames it over `path`. */
-  async writeFileAtomic(
+  writeFileAtomic(
     path: string,
     data: Uint8Array,
     options?: AtomicWriteOptions,
   ): Promise<void> {
+    return this.#flight.run((alone) =>
+      this.#writeFileAtomic(path, data, options, alone ? this.#syncBelow : 0)
+    );
+  }
+
+  /**
+   * {@linkcode writeFileAtomic} of `parts` written one after the other into
+   * the temporary file (an entry's header, then its payload), so a large
+   * payload is not copied into one buffer first. As atomic as
+   * `writeFileAtomic`: the rename comes after the last part.
+   */
+  writeFileAtomicParts(
+    path: string,
+    parts: readonly Uint8Array[],
+    options?: AtomicWriteOptions,
+  ): Promise<void> {
+    return this.#flight.run((alone) =>
+      this.#writeFileAtomic(path, parts, options, alone ? this.#syncBelow : 0)
+    );
+  }
+
+  async #writeFileAtomic(
+    path: string,
+    data: FileBytes,
+    options: AtomicWriteOptions | undefined,
+    syncBelow: number,
+  ): Promise<void> {
     const temporary = temporaryPathFor(path);
-    if (!options?.fsync && data.byteLength <= this.#syncBelow) {
+    if (!options?.fsync && byteLength(data) <= syncBelow) {
       try {
-        Deno.writeFileSync(temporary, data, { createNew: true });
+        Deno.writeFileSync(temporary, joined(data), { createNew: true });
         Deno.renameSync(temporary, path);
         return;
       } catch (error) {
@@ -194,9 +233,10 @@ export class DenoFileSystem implements FileSystem {
       // 3.1-3.5 ms here against 4.8 ms for Deno.writeFile (warm, same run).
       const file = await Deno.open(temporary, { write: true, createNew: true });
       try {
-        let written = 0;
-        while (written < data.byteLength) {
-          written += await file.write(data.subarray(written));
+        for (const part of partsOf(data)) {
+          for (let written = 0; written < part.byteLength;) {
+            written += await file.write(part.subarray(written));
+          }
         }
         if (options?.fsync) await file.sync();
       } finally {
@@ -233,9 +273,13 @@ export class DenoFileSystem implements FileSystem {
   }
 
   /** Removes a file; `false` when it was not there. */
-  async remove(path: string): Promise<boolean> {
+  remove(path: string): Promise<boolean> {
+    return this.#flight.run((alone) => this.#remove(path, alone ? this.#syncBelow : 0));
+  }
+
+  async #remove(path: string, syncBelow: number): Promise<boolean> {
     try {
-      if (this.#syncBelow > 0) Deno.removeSync(path);
+      if (syncBelow > 0) Deno.removeSync(path);
       else await Deno.remove(path);
       return true;
     } catch (error) {
@@ -254,10 +298,12 @@ export class DenoFileSystem implements FileSystem {
     seen: Uint8Array,
     options?: RemoveIfUnchangedOptions,
   ): Promise<boolean> {
-    const steps = this.#syncBelow > 0 && seen.byteLength <= this.#syncBelow
-      ? SYNC_REMOVE_STEPS
-      : ASYNC_REMOVE_STEPS;
-    return removeIfUnchangedWith(steps, path, seen, options?.prefixOnly === true);
+    return this.#flight.run((alone) => {
+      const steps = alone && this.#syncBelow > 0 && seen.byteLength <= this.#syncBelow
+        ? SYNC_REMOVE_STEPS
+        : ASYNC_REMOVE_STEPS;
+      return removeIfUnchangedWith(steps, path, seen, options?.prefixOnly === true);
+    });
   }
 
   /**
@@ -305,9 +351,13 @@ export class DenoFileSystem implements FileSystem {
   }
 
   /** Size and modification time, or `null` when the file does not exist. */
-  async stat(path: string): Promise<FileStat | null> {
+  stat(path: string): Promise<FileStat | null> {
+    return this.#flight.run((alone) => this.#stat(path, alone ? this.#syncBelow : 0));
+  }
+
+  async #stat(path: string, syncBelow: number): Promise<FileStat | null> {
     try {
-      const info = this.#syncBelow > 0 ? Deno.statSync(path) : await Deno.stat(path);
+      const info = syncBelow > 0 ? Deno.statSync(path) : await Deno.stat(path);
       return { size: info.size, mtimeMs: info.mtime?.getTime() ?? 0 };
     } catch (error) {
       if (isNotFound(error)) return null;
@@ -320,12 +370,16 @@ export class DenoFileSystem implements FileSystem {
    * exist or is not a regular file: a symbolic link is refused, never
    * followed.
    */
-  async touch(path: string, mtimeMs: number): Promise<boolean> {
+  touch(path: string, mtimeMs: number): Promise<boolean> {
+    return this.#flight.run((alone) => this.#touch(path, mtimeMs, alone ? this.#syncBelow : 0));
+  }
+
+  async #touch(path: string, mtimeMs: number, syncBelow: number): Promise<boolean> {
     const time = new Date(mtimeMs);
     try {
-      const info = this.#syncBelow > 0 ? Deno.lstatSync(path) : await Deno.lstat(path);
+      const info = syncBelow > 0 ? Deno.lstatSync(path) : await Deno.lstat(path);
       if (!info.isFile) return false;
-      if (this.#syncBelow > 0) Deno.utimeSync(path, time, time);
+      if (syncBelow > 0) Deno.utimeSync(path, time, time);
       else await Deno.utime(path, time, time);
       return true;
     } catch (error) {
@@ -335,8 +389,12 @@ export class DenoFileSystem implements FileSystem {
   }
 
   /** Creates `path` and its parents. */
-  async mkdir(path: string): Promise<void> {
-    if (this.#syncBelow > 0) Deno.mkdirSync(path, { recursive: true });
+  mkdir(path: string): Promise<void> {
+    return this.#flight.run((alone) => this.#mkdir(path, alone ? this.#syncBelow : 0));
+  }
+
+  async #mkdir(path: string, syncBelow: number): Promise<void> {
+    if (syncBelow > 0) Deno.mkdirSync(path, { recursive: true });
     else await Deno.mkdir(path, { recursive: true });
   }
 }

@@ -22,6 +22,8 @@ import { errorCode, isNotDirectory, isNotFound } from "./_errors.ts";
 import { fill, fillSync } from "./_fill.ts";
 import { type DiskFileSystemOptions, readSyncBelow } from "./_options.ts";
 import { removeIfUnchangedWith, type RemoveSteps } from "./_remove.ts";
+import { InFlight } from "./_in_flight.ts";
+import { byteLength, type FileBytes, joined, partsOf } from "./_parts.ts";
 
 // The runtime's node:fs, reached without importing it (see builtins.ts):
 // undefined in browsers and Workers, where this file still loads and the
@@ -239,6 +241,8 @@ export class NodeFileSystem implements FileSystem {
   /** A disk: real directories. */
   readonly capabilities: FileSystemCapabilities = Object.freeze({ directories: true });
   readonly #syncBelow: number;
+  /** Operations in flight: synchronous calls only when there are none. */
+  readonly #flight = new InFlight();
 
   /**
    * Creates the adapter.
@@ -264,12 +268,16 @@ export class NodeFileSystem implements FileSystem {
    *
    * @throws {RangeError} for a file larger than a Uint8Array can hold
    */
-  async readFile(path: string): Promise<Uint8Array | null> {
+  readFile(path: string): Promise<Uint8Array | null> {
+    return this.#flight.run((alone) => this.#readFile(path, alone ? this.#syncBelow : 0));
+  }
+
+  async #readFile(path: string, syncBelow: number): Promise<Uint8Array | null> {
     try {
-      if (this.#syncBelow > 0) {
+      if (syncBelow > 0) {
         const size = statSync(path).size;
         if (size > WHOLE_READ_LIMIT) return await readInChunks(path);
-        if (size <= this.#syncBelow) {
+        if (size <= syncBelow) {
           try {
             return view(readFileSync(path));
           } catch (error) {
@@ -291,8 +299,12 @@ export class NodeFileSystem implements FileSystem {
   }
 
   /** Reads up to `length` bytes from the start of a file, or `null` when it does not exist. */
-  async readPrefix(path: string, length: number): Promise<Uint8Array | null> {
-    if (this.#syncBelow > 0 && length <= this.#syncBelow) return this.#readPrefixSync(path, length);
+  readPrefix(path: string, length: number): Promise<Uint8Array | null> {
+    return this.#flight.run((alone) => this.#readPrefix(path, length, alone ? this.#syncBelow : 0));
+  }
+
+  async #readPrefix(path: string, length: number, syncBelow: number): Promise<Uint8Array | null> {
+    if (syncBelow > 0 && length <= syncBelow) return this.#readPrefixSync(path, length);
     let handle;
     try {
       handle = await open(path, "r");
@@ -326,15 +338,42 @@ export class NodeFileSystem implements FileSystem {
   }
 
   /** Writes to a unique temporary file, then renames it over `path`. */
-  async writeFileAtomic(
+  writeFileAtomic(
     path: string,
     data: Uint8Array,
     options?: AtomicWriteOptions,
   ): Promise<void> {
+    return this.#flight.run((alone) =>
+      this.#writeFileAtomic(path, data, options, alone ? this.#syncBelow : 0)
+    );
+  }
+
+  /**
+   * {@linkcode writeFileAtomic} of `parts` written one after the other into
+   * the temporary file (an entry's header, then its payload), so a large
+   * payload is not copied into one buffer first. As atomic as
+   * `writeFileAtomic`: the rename comes after the last part.
+   */
+  writeFileAtomicParts(
+    path: string,
+    parts: readonly Uint8Array[],
+    options?: AtomicWriteOptions,
+  ): Promise<void> {
+    return this.#flight.run((alone) =>
+      this.#writeFileAtomic(path, parts, options, alone ? this.#syncBelow : 0)
+    );
+  }
+
+  async #writeFileAtomic(
+    path: string,
+    data: FileBytes,
+    options: AtomicWriteOptions | undefined,
+    syncBelow: number,
+  ): Promise<void> {
     const temporary = temporaryPathFor(path);
-    if (!options?.fsync && data.byteLength <= this.#syncBelow) {
+    if (!options?.fsync && byteLength(data) <= syncBelow) {
       try {
-        writeFileSync(temporary, data, { flag: "wx" });
+        writeFileSync(temporary, joined(data), { flag: "wx" });
         renameSync(temporary, path);
         return;
       } catch (error) {
@@ -347,11 +386,16 @@ export class NodeFileSystem implements FileSystem {
       }
     }
     try {
-      if (options?.fsync) {
+      if (options?.fsync || !(data instanceof Uint8Array)) {
         const handle = await open(temporary, "wx");
         try {
-          await handle.writeFile(data);
-          await handle.sync();
+          // Each part in as few write calls as the OS allows (one, usually).
+          for (const part of partsOf(data)) {
+            for (let done = 0; done < part.byteLength;) {
+              done += (await handle.write(part, done, part.byteLength - done)).bytesWritten;
+            }
+          }
+          if (options?.fsync) await handle.sync();
         } finally {
           await handle.close();
         }
@@ -389,9 +433,13 @@ export class NodeFileSystem implements FileSystem {
   }
 
   /** Removes a file; `false` when it was not there. */
-  async remove(path: string): Promise<boolean> {
+  remove(path: string): Promise<boolean> {
+    return this.#flight.run((alone) => this.#remove(path, alone ? this.#syncBelow : 0));
+  }
+
+  async #remove(path: string, syncBelow: number): Promise<boolean> {
     try {
-      if (this.#syncBelow > 0) unlinkSync(path);
+      if (syncBelow > 0) unlinkSync(path);
       else await unlink(path);
       return true;
     } catch (error) {
@@ -410,10 +458,12 @@ export class NodeFileSystem implements FileSystem {
     seen: Uint8Array,
     options?: RemoveIfUnchangedOptions,
   ): Promise<boolean> {
-    const steps = this.#syncBelow > 0 && seen.byteLength <= this.#syncBelow
-      ? SYNC_REMOVE_STEPS
-      : ASYNC_REMOVE_STEPS;
-    return removeIfUnchangedWith(steps, path, seen, options?.prefixOnly === true);
+    return this.#flight.run((alone) => {
+      const steps = alone && this.#syncBelow > 0 && seen.byteLength <= this.#syncBelow
+        ? SYNC_REMOVE_STEPS
+        : ASYNC_REMOVE_STEPS;
+      return removeIfUnchangedWith(steps, path, seen, options?.prefixOnly === true);
+    });
   }
 
   /**
@@ -463,9 +513,13 @@ export class NodeFileSystem implements FileSystem {
   }
 
   /** Size and modification time, or `null` when the file does not exist. */
-  async stat(path: string): Promise<FileStat | null> {
+  stat(path: string): Promise<FileStat | null> {
+    return this.#flight.run((alone) => this.#stat(path, alone ? this.#syncBelow : 0));
+  }
+
+  async #stat(path: string, syncBelow: number): Promise<FileStat | null> {
     try {
-      const info = this.#syncBelow > 0 ? statSync(path) : await stat(path);
+      const info = syncBelow > 0 ? statSync(path) : await stat(path);
       return { size: info.size, mtimeMs: info.mtimeMs };
     } catch (error) {
       if (isNotFound(error)) return null;
@@ -478,10 +532,14 @@ export class NodeFileSystem implements FileSystem {
    * exist or is not a regular file. It never goes through a symbolic link
    * (`lutimes`).
    */
-  async touch(path: string, mtimeMs: number): Promise<boolean> {
+  touch(path: string, mtimeMs: number): Promise<boolean> {
+    return this.#flight.run((alone) => this.#touch(path, mtimeMs, alone ? this.#syncBelow : 0));
+  }
+
+  async #touch(path: string, mtimeMs: number, syncBelow: number): Promise<boolean> {
     const time = new Date(mtimeMs);
     try {
-      if (this.#syncBelow > 0) {
+      if (syncBelow > 0) {
         if (!lstatSync(path).isFile()) return false;
         // lutimes leaves a link's target alone even if a link replaced the
         // file since the lstat; without it, utimes on what was a file.
@@ -500,8 +558,12 @@ export class NodeFileSystem implements FileSystem {
   }
 
   /** Creates `path` and its parents. */
-  async mkdir(path: string): Promise<void> {
-    if (this.#syncBelow > 0) mkdirSync(path, { recursive: true });
+  mkdir(path: string): Promise<void> {
+    return this.#flight.run((alone) => this.#mkdir(path, alone ? this.#syncBelow : 0));
+  }
+
+  async #mkdir(path: string, syncBelow: number): Promise<void> {
+    if (syncBelow > 0) mkdirSync(path, { recursive: true });
     else await mkdir(path, { recursive: true });
   }
 }

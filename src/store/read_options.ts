@@ -27,10 +27,13 @@ export interface StoreConfig {
   clockTolerance: number;
   readOnly: boolean;
   onStorageError: "reject" | "memory";
+  /** What to compress with, and from what payload size; undefined: nothing is compressed. */
+  compress?: { codec: "gzip" | "deflate"; minBytes: number };
 }
 
 const OPTION_NAMES = new Set([
   "backend",
+  "compress",
   "config",
   "keymaker",
   "lifetime",
@@ -42,6 +45,36 @@ const OPTION_NAMES = new Set([
   "readOnly",
   "onStorageError",
 ]);
+
+/** Reads the `compress` option. */
+export function readCompress(
+  value: unknown,
+): { codec: "gzip" | "deflate"; minBytes: number } | undefined {
+  if (value === undefined || value === false) return undefined;
+  const codecs = ["gzip", "deflate"];
+  if (typeof value === "string" && codecs.includes(value)) {
+    return { codec: value as "gzip" | "deflate", minBytes: 1024 };
+  }
+  if (typeof value === "object" && value !== null) {
+    const { codec, minBytes = 1024, ...rest } = value as { codec?: unknown; minBytes?: unknown };
+    const extra = Object.keys(rest);
+    if (extra.length > 0) {
+      throw new TypeError(`Unknown compress option "${extra[0]}": use codec and minBytes`);
+    }
+    if (typeof codec !== "string" || !codecs.includes(codec)) {
+      throw new TypeError(`compress.codec must be "gzip" or "deflate", got ${String(codec)}`);
+    }
+    if (typeof minBytes !== "number" || !Number.isInteger(minBytes) || minBytes < 0) {
+      throw new RangeError(
+        `compress.minBytes must be a whole number of bytes ≥ 0, got ${String(minBytes)}`,
+      );
+    }
+    return { codec: codec as "gzip" | "deflate", minBytes };
+  }
+  throw new TypeError(
+    `compress must be "gzip", "deflate" or { codec, minBytes }, got ${JSON.stringify(value)}`,
+  );
+}
 
 /** Reads a budget option: a whole number ≥ 1, or undefined (no limit). */
 export function readLimit(value: unknown, name: string): number {
@@ -141,7 +174,7 @@ export function readBucketOptions(path: unknown, options: BucketOptions | undefi
     else if (!OPTION_NAMES.has(name)) {
       throw new TypeError(
         `Unknown Bucket option "${name}": use backend, config, keymaker, lifetime, memory, fs, maxSize, ` +
-          "maxEntries, clockTolerance, readOnly, onStorageError, or a lifetime shortcut (weeks, days, hours, minutes, seconds, " +
+          "maxEntries, clockTolerance, readOnly, onStorageError, compress, or a lifetime shortcut (weeks, days, hours, minutes, seconds, " +
           "milliseconds, microseconds)",
       );
     }
@@ -199,9 +232,11 @@ export function readBucketOptions(path: unknown, options: BucketOptions | undefi
         `(keep working from the memory layer), got ${JSON.stringify(onStorageError)}`,
     );
   }
+  const compress = readCompress(given.compress);
   return {
     readOnly,
     onStorageError,
+    ...(compress === undefined ? {} : { compress }),
     path: resolvedPath,
     backend,
     keymaker,

@@ -23,7 +23,10 @@ import type { BucketStats, BucketUsage, EvictionResult } from "../results.ts";
 import { fileLogger, keyForLog, keysLogger } from "../log.ts";
 import {
   checkPayload,
-  encodeEntryFile,
+  compressedHead,
+  compressPayload,
+  decompressPayload,
+  encodeEntryParts,
   type EntryExtras,
   type EntryMeta,
   isProblem,
@@ -31,12 +34,15 @@ import {
   MAX_HEADER_SIZE,
   parseHeader,
   readMeta,
+  splitEntry,
   usableUntil,
 } from "../format/entry.ts";
 import { BUILT_IN_EXTENSIONS, entryPath } from "../format/layout.ts";
 import { BucketDirectory } from "../format/directory.ts";
 import { walkBucket } from "../format/walk.ts";
 import type { Located } from "./located.ts";
+import { byteLength, type FileBytes, joined } from "../fs/_parts.ts";
+import type { AtomicWriteOptions } from "../fs/types.ts";
 import { type MemoryEntry, MemoryLayer } from "./memory.ts";
 import { isSmallPrimitive, RECENT_CALLS_MAX } from "./recent.ts";
 import { Budget, type BudgetLimits, TOUCH_INTERVAL_MS } from "./budget.ts";
@@ -50,14 +56,32 @@ import { readTags, TagBook } from "./tags.ts";
 export interface WriteDetails {
   /** Milliseconds after expiry during which the entry may be served stale (and is kept). */
   staleWindow?: number;
-  /** The memoised function's name and version. */
+  /** The memoised function's name. */
   fn?: string;
+  /** Its `version`, as text. */
   version?: string;
   /** Tags, for invalidateTags. */
   tags?: readonly string[];
 }
 
 const encoder = new TextEncoder();
+
+/**
+ * Payloads of this many bytes and more are written as two parts (header,
+ * then payload) where the adapter can (`writeFileAtomicParts`), instead of
+ * being copied behind the header first; smaller ones are framed into one
+ * buffer, which costs less than a second write call.
+ */
+const WRITE_PARTS_FROM = 256 * 1024;
+
+/** An adapter that writes a file's parts one after the other, atomically as a whole. */
+interface PartsWriter {
+  writeFileAtomicParts(
+    path: string,
+    parts: readonly Uint8Array[],
+    options?: AtomicWriteOptions,
+  ): Promise<void>;
+}
 /** With onStorageError "memory": how long the storage is left alone after it refused a write. */
 export const STORAGE_RETRY_MS = 30_000;
 const REFUSALS = new Set(["ENOSPC", "EDQUOT", "ENOENT"]);
@@ -133,6 +157,7 @@ export class Store {
     this.clockTolerance = config.clockTolerance;
     this.readOnly = config.readOnly;
     this.onStorageError = config.onStorageError;
+    this.#compress = config.compress;
     this.memory = new MemoryLayer(config.memory);
     this.clones = config.memory.clone;
     this.#prefix = hashPrefix(this.backend.identity);
@@ -179,7 +204,7 @@ export class Store {
       this.#warnedStorageDown = true;
       fileLogger.warn(
         "The storage of {path} refused a write ({error}); the bucket keeps working from memory " +
-          "(onStorageError: \"memory\") and tries the storage again every 30 s; logged once",
+          '(onStorageError: "memory") and tries the storage again every 30 s; logged once',
         () => ({ path: this.path, error }),
       );
     }
@@ -452,9 +477,21 @@ export class Store {
       }
       return undefined;
     }
+    let stored = payload;
+    if (header.codec !== undefined) {
+      try {
+        stored = await decompressPayload(header.codec, payload);
+      } catch (error) {
+        return await this.#discardDamaged(
+          path,
+          `its ${header.codec} payload does not decompress: ${(error as Error)?.message}`,
+          file,
+        );
+      }
+    }
     let value: unknown;
     try {
-      value = this.backend.load(payload).value;
+      value = this.backend.load(stored).value;
     } catch (error) {
       // Only the backend's word that the data cannot be read makes the file
       // damaged; any other error (a bug, a reviver's) rejects the call.
@@ -530,6 +567,20 @@ export class Store {
     own: boolean,
     extras?: EntryExtras,
   ): Uint8Array {
+    return joined(this.dumpEntryParts(fileName, value, expiresAt, own, extras));
+  }
+
+  /**
+   * {@linkcode dumpEntry} as the file's parts: the header (and metadata),
+   * then the backend's payload as it returned it (not copied).
+   */
+  dumpEntryParts(
+    fileName: string,
+    value: unknown,
+    expiresAt: number | null,
+    own: boolean,
+    extras?: EntryExtras,
+  ): [head: Uint8Array, payload: Uint8Array] {
     let dumped: unknown;
     try {
       dumped = this.backend.dump({
@@ -549,7 +600,7 @@ export class Store {
     if (!(dumped instanceof Uint8Array)) {
       throw new TypeError(`${this.backend.identity}.dump must return a Uint8Array or a string`);
     }
-    return encodeEntryFile(fileName, dumped, expiresAt, own, extras);
+    return encodeEntryParts(fileName, dumped, expiresAt, own, extras);
   }
 
   /** Reads `set` options into the lifetime to use, whether the entry owns it, and its tags. */
@@ -608,14 +659,16 @@ export class Store {
     }
     const fileName = this.fileName(located);
     const extra = await this.#extras(expiresAt, details);
-    const file = this.dumpEntry(fileName, value, expiresAt, own, extra);
+    const parts = this.dumpEntryParts(fileName, value, expiresAt, own, extra);
+    // A large payload is written after its header without a framed copy.
+    const file = parts[1].byteLength >= WRITE_PARTS_FROM ? parts : joined(parts);
     const entry: MemoryEntry = {
       value,
       expiresAt,
       own,
       staleUntil: extra?.staleUntil ?? null,
       meta: extra?.meta,
-      size: file.length,
+      size: byteLength(file),
       pending: deferred,
       fileName,
       key,
@@ -623,7 +676,7 @@ export class Store {
     const memKey = located.memKey;
     this.#supersede(memKey);
     if (deferred) {
-      entry.file = file;
+      entry.file = joined(file);
       this.memory.set(memKey, entry);
       return entry;
     }
@@ -669,29 +722,65 @@ export class Store {
    */
   async writeEntry(
     fileName: string,
-    file: Uint8Array,
+    file: FileBytes,
     dropAt: number | null,
     replaced?: number,
   ): Promise<void> {
+    if (this.#compress !== undefined) file = await this.#compressed(fileName, file);
     const expiresAt = dropAt === null ? null : dropAt + this.clockTolerance;
     await this.directory.check();
     const path = this.entryPath(fileName);
     await this.directory.makeShard(fileName);
+    const fs = this.fs as FileSystem & Partial<PartsWriter>;
+    // Parts go to writeFileAtomicParts only where the adapter has it and its
+    // writeFileAtomic is its class's own (not replaced on the instance).
+    const write = () =>
+      !(file instanceof Uint8Array) && typeof fs.writeFileAtomicParts === "function" &&
+        !Object.hasOwn(fs, "writeFileAtomic")
+        ? fs.writeFileAtomicParts(path, file, { expiresAt })
+        : fs.writeFileAtomic(path, joined(file), { expiresAt });
     try {
-      await this.fs.writeFileAtomic(path, file, { expiresAt });
+      await write();
     } catch (error) {
       // Someone removed the directory meanwhile (a clear, by hand).
       if ((error as { code?: string })?.code !== "ENOENT") throw error;
       await this.directory.makeShard(fileName, true);
-      await this.fs.writeFileAtomic(path, file, { expiresAt });
+      await write();
     }
     await this.directory.writeLayoutFileIfNeeded();
     if (this.directory.legacy) {
       await this.#removeOwn(this.directory.paths(fileName, path)[1]);
     }
     this.stats.writes++;
-    this.stats.bytesWritten += file.length;
-    this.budget?.noteWrite(file.length, replaced);
+    const length = byteLength(file);
+    this.stats.bytesWritten += length;
+    this.budget?.noteWrite(length, replaced);
+  }
+
+  /** The `compress` option: codec and the smallest payload compressed. */
+  readonly #compress: { codec: "gzip" | "deflate"; minBytes: number } | undefined;
+
+  /**
+   * An entry file with its payload compressed (format version 3), or as it
+   * is when the payload is under `minBytes` or compression does not pay (the
+   * result would not be under 90% of the payload).
+   */
+  async #compressed(fileName: string, file: FileBytes): Promise<FileBytes> {
+    const parts = splitEntry(file);
+    if (parts === undefined) return file;
+    const [head, payload] = parts;
+    if (payload.byteLength < this.#compress!.minBytes || payload.byteLength === 0) return file;
+    // A large payload is judged by its first 64 KiB first: random bytes and
+    // media are skipped without compressing all of them.
+    const sample = 64 * 1024;
+    if (payload.byteLength >= 4 * sample) {
+      const probe = await compressPayload(this.#compress!.codec, payload.subarray(0, sample));
+      if (probe.byteLength >= sample * 0.9) return file;
+    }
+    const stored = await compressPayload(this.#compress!.codec, payload);
+    if (stored.byteLength >= payload.byteLength * 0.9) return file;
+    const compressedParts = [compressedHead(fileName, head, stored, this.#compress!.codec), stored];
+    return stored.byteLength >= WRITE_PARTS_FROM ? compressedParts : joined(compressedParts);
   }
 
   /** Runs writes and deletes of one key one after another, so disk and memory agree on the last. */
