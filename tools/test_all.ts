@@ -303,6 +303,10 @@ const runtimes: Runtime[] = [
     version: versionOf,
     args: (files, report) => [
       "test",
+      // Bun stops a test after 5 s by default and ignores node:test's own
+      // timeout option: the tests that spawn processes take longer on a
+      // loaded machine.
+      "--timeout=300000",
       "--only-failures",
       "--reporter=junit",
       `--reporter-outfile=${report}`,
