@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Bucket, MemoryFileSystem } from "../mod.ts";
 import { makeTempDir } from "./helpers/temp.ts";
+import { storeOf } from "../src/bucket.ts";
 import { entryFiles, sleep } from "./helpers/bucket.ts";
 
 const never = () => new Promise<never>(() => {});
@@ -131,7 +132,9 @@ describe("abort signals", () => {
     const second = new AbortController();
     const a = fetchIt(7, first.signal);
     const b = fetchIt(7, second.signal);
-    await sleep(10);
+    // Both callers wait for the one computation before the first aborts.
+    const flights = storeOf(bucket).flights;
+    while ([...flights.values()][0]?.abortable !== 2) await sleep(1);
     first.abort(new Error("the first caller went away"));
     await assert.rejects(a, /the first caller went away/);
     assert.equal(await b, "item 7", "the other caller gets the value");

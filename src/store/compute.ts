@@ -167,7 +167,11 @@ function join(flight: Flight, signals: readonly AbortSignal[]): Promise<Outcome>
       done = true;
       for (const signal of signals) signal.removeEventListener("abort", onAbort);
       flight.abortable--;
-      if (flight.abortable === 0 && flight.steadfast === 0) flight.controller.abort(reason);
+      if (flight.abortable === 0 && flight.steadfast === 0) {
+        // Everyone has gone: a later caller must not join an aborted computation.
+        flight.free();
+        flight.controller.abort(reason);
+      }
       reject(reason);
     };
     const onAbort = function (this: AbortSignal) {
@@ -208,10 +212,11 @@ function startFlight(
     abortable: 0,
     steadfast: 0,
     abandoned: false,
+    free: () => {
+      if (store.flights.get(memKey) === flight) store.flights.delete(memKey);
+    },
   };
-  const free = () => {
-    if (store.flights.get(memKey) === flight) store.flights.delete(memKey);
-  };
+  const free = flight.free;
   (flight as { promise: Promise<Outcome> }).promise = (async (): Promise<Outcome> => {
     let lease: Lease | undefined;
     if (policy.lock !== undefined) {

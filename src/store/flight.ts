@@ -24,4 +24,6 @@ export interface Flight {
   steadfast: number;
   /** Whether the computation's result may no longer be stored (it timed out). */
   abandoned: boolean;
+  /** Takes the flight out of its store's map: later callers start a new computation. */
+  free(): void;
 }
