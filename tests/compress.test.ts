@@ -7,10 +7,12 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Bucket, JSONBackend, MessagePackBackend } from "../mod.ts";
 import {
+  checkPayload,
   compressedHead,
   encodeEntryParts,
   isProblem,
   parseHeader,
+  payloadInflated,
   readMeta,
 } from "../src/format/entry.ts";
 import { entryFiles } from "./helpers/bucket.ts";
@@ -123,6 +125,23 @@ describe("compress", () => {
         )(500),
         first,
       );
+    } finally {
+      await removeDir(dir);
+    }
+  });
+
+  test("checkPayload gives readers without the store (explain, inspect) the backend's bytes", async () => {
+    const dir = await makeTempDir();
+    try {
+      const text = "words ".repeat(3000);
+      await new Bucket(dir, { compress: "deflate", backend: JSONBackend }).set("k", text);
+      const { path, bytes } = await onlyEntry(dir);
+      const header = parseHeader(bytes);
+      assert.ok(!isProblem(header));
+      const payload = checkPayload(path.split("/").pop()!, bytes, header);
+      assert.ok(typeof payload !== "string", String(payload));
+      if (payloadInflated) assert.equal(JSON.parse(new TextDecoder().decode(payload)), text);
+      assert.equal(await new Bucket(dir, { backend: JSONBackend }).get("k"), text);
     } finally {
       await removeDir(dir);
     }

@@ -362,8 +362,41 @@ export function checkPayload(
   if (entryChecksum(fileName, payload, meta) !== header.crc) {
     return "checksum mismatch (damaged, or another entry's file)";
   }
+  if (header.codec !== undefined && zlib !== undefined) {
+    // Compressed (version 3): the backend's bytes, inflated here where the
+    // runtime has node:zlib, so every reader of checked payloads (the store,
+    // explain, the CLI's inspect) gets them; elsewhere the store inflates
+    // them through DecompressionStream (payloadInflated says which).
+    try {
+      const out = header.codec === "gzip" ? zlib.gunzipSync(payload) : zlib.inflateSync(payload);
+      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    } catch (error) {
+      return `its ${header.codec} payload does not decompress: ${(error as Error)?.message}`;
+    }
+  }
   return payload;
 }
+
+/** node:zlib's synchronous inflaters, where the runtime has them (reached as crc32.ts does). */
+const zlib = (() => {
+  const process = (globalThis as {
+    process?: { getBuiltinModule?: (id: string) => unknown };
+  }).process;
+  const found = process?.getBuiltinModule?.("node:zlib") as {
+    gunzipSync?: (data: Uint8Array) => Uint8Array;
+    inflateSync?: (data: Uint8Array) => Uint8Array;
+  } | undefined;
+  return typeof found?.gunzipSync === "function" && typeof found.inflateSync === "function"
+    ? found as Required<NonNullable<typeof found>>
+    : undefined;
+})();
+
+/**
+ * Whether {@linkcode checkPayload} returns a compressed entry's payload
+ * inflated (where node:zlib is there); if not, the caller inflates it with
+ * {@linkcode decompressPayload}.
+ */
+export const payloadInflated: boolean = zlib !== undefined;
 
 /**
  * The metadata of a checked file (version 2), or undefined. Meant for files

@@ -33,6 +33,7 @@ import {
   MAX_EXPIRES_AT,
   MAX_HEADER_SIZE,
   parseHeader,
+  payloadInflated,
   readMeta,
   splitEntry,
   usableUntil,
@@ -478,7 +479,7 @@ export class Store {
       return undefined;
     }
     let stored = payload;
-    if (header.codec !== undefined) {
+    if (header.codec !== undefined && !payloadInflated) {
       try {
         stored = await decompressPayload(header.codec, payload);
       } catch (error) {
