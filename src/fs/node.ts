@@ -269,7 +269,11 @@ export class NodeFileSystem implements FileSystem {
    * @throws {RangeError} for a file larger than a Uint8Array can hold
    */
   readFile(path: string): Promise<Uint8Array | null> {
-    return this.#flight.run((alone) => this.#readFile(path, alone ? this.#syncBelow : 0));
+    // Reads stay synchronous when others are in flight: measured (1,000
+    // concurrent cold gets, Promise.all), Node's asynchronous readFile is
+    // slower than reading one after the other (0.77x the async floor
+    // synchronously, 2.07x asynchronously), and Bun's was no faster.
+    return this.#flight.run(() => this.#readFile(path, this.#syncBelow));
   }
 
   async #readFile(path: string, syncBelow: number): Promise<Uint8Array | null> {
@@ -300,7 +304,7 @@ export class NodeFileSystem implements FileSystem {
 
   /** Reads up to `length` bytes from the start of a file, or `null` when it does not exist. */
   readPrefix(path: string, length: number): Promise<Uint8Array | null> {
-    return this.#flight.run((alone) => this.#readPrefix(path, length, alone ? this.#syncBelow : 0));
+    return this.#flight.run(() => this.#readPrefix(path, length, this.#syncBelow));
   }
 
   async #readPrefix(path: string, length: number, syncBelow: number): Promise<Uint8Array | null> {
