@@ -174,6 +174,10 @@ export class Store {
     return this.#lifetime;
   }
 
+  set lifetime(value: unknown) {
+    this.#lifetime = parseLifetime(value, "lifetime");
+  }
+
   /**
    * What a caller gets for a value held in memory: the value itself, or
    * with memory: { clone: true } a structured clone, so a caller that
@@ -215,10 +219,6 @@ export class Store {
   /** Whether writes skip the storage now (onStorageError "memory" after a refusal). */
   get #storageDown(): boolean {
     return this.#storageDownUntil > Date.now();
-  }
-
-  set lifetime(value: unknown) {
-    this.#lifetime = parseLifetime(value, "lifetime");
   }
 
   /** A budget over this bucket's directory (`oneOff`: for one pass, keeping no usage file). */
