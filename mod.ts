@@ -102,6 +102,8 @@ export type {
 export { Bucket } from "./src/bucket.ts";
 export type { BackendConfig, Entry } from "./src/backends/backend.ts";
 export { Backend } from "./src/backends/backend.ts";
+export type { StructuredCloneBackendConfig } from "./src/backends/structured_clone.ts";
+export { CLASS_NAME } from "./src/backends/_classes.ts";
 export { StructuredCloneBackend } from "./src/backends/structured_clone.ts";
 export type { JSONBackendConfig } from "./src/backends/json.ts";
 export { JSONBackend } from "./src/backends/json.ts";

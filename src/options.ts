@@ -89,6 +89,25 @@ export interface BucketOptions extends DurationLike {
    * (they read as missing there).
    */
   compress?: "gzip" | "deflate" | { codec: "gzip" | "deflate"; minBytes?: number };
+  /**
+   * Classes whose instances come back as instances of the class, not as
+   * plain objects: `classes: [Point, Line]`. Works with the default
+   * `StructuredCloneBackend` (anywhere in the value: nested, in arrays, `Map`s
+   * and `Set`s, shared and circular) and `MessagePackBackend`; it is passed to
+   * the backend class as `config.classes` (with a backend instance, pass it to
+   * the constructor instead), and any other backend is a `TypeError`. Files
+   * name each class by a stable name: its `static [CLASS_NAME]` string
+   * (`CLASS_NAME` is `Symbol.for("bucketcache.class")`) if it has one, which
+   * survives minifiers and renames, else `Class.name`; two classes with one
+   * name are a `TypeError`. On load an instance is
+   * `Object.create(Class.prototype)` with its stored own enumerable properties
+   * defined on it: the constructor does not run, and private `#fields` are
+   * neither stored nor restored. A stored name the reading bucket has not
+   * registered loads as a plain object (with a warning once per name), never
+   * as another class. Storing an instance of an unregistered class logs a
+   * warning once per class. Entry file names do not depend on this option.
+   */
+  classes?: readonly (abstract new (...args: never[]) => object)[];
 }
 
 /** Options of {@linkcode Bucket.set}. */

@@ -98,6 +98,47 @@ describe("StructuredCloneBackend", () => {
     }
   });
 
+  test("the bytes written are unchanged, with or without registered classes", () => {
+    class Point {
+      x = 1;
+      y = 2;
+    }
+    class Unused {}
+    const cycle: Record<string, unknown> = { name: "c" };
+    cycle.self = cycle;
+    const shared = { s: 1 };
+    const golden: [unknown, string][] = [
+      [
+        { a: [1, -2, 3.5, "four", null, true], nested: { deep: [{}] } },
+        "d4724092a161a66e65737465649601fecb400c000000000000a4666f7572c0c3d4724191a46465657091d4724290",
+      ],
+      [
+        [new Date(0), /a+/g, new Map([["k", new Set([1])]]), 10n ** 30n, undefined],
+        "95d6ff00000000d4780092a2612ba16781a16bd473009101d8420000000c9f2c9cd04674edea40000000d40000",
+      ],
+      [
+        [-0, [1, , 3], Object(1), "a\uD800"],
+        "94d4300000d43300920392920001920203d4320001d43100c7057404610000d8",
+      ],
+      [
+        { a: shared, b: shared, cycle },
+        "d4724093a161a162a56379636c65d66900000001d4724191a17301d67000000001d66900000002d4724292a46e616d65a473656c66a163d67000000002",
+      ],
+      [[new Point(), new Point()], "92d4724092a178a1790102400102"],
+    ];
+    const hex = (bytes: Uint8Array) =>
+      Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+    const registered = new StructuredCloneBackend({ classes: [Unused] });
+    for (const [value, expected] of golden) {
+      assert.equal(hex(backend.dump({ value, expirationDate: null })), expected);
+      assert.equal(
+        hex(registered.dump({ value, expirationDate: null })),
+        expected,
+        "registered classes change nothing for values without their instances",
+      );
+    }
+  });
+
   test("garbage is a BackendLoadError", () => {
     assert.throws(() => backend.load(new Uint8Array([0xc1])), { name: "BackendLoadError" });
     assert.throws(() => backend.load(new Uint8Array([0x92, 0x01])), { name: "BackendLoadError" });
@@ -412,6 +453,14 @@ describe("MessagePackBackend", () => {
         hex(new MessagePackBackend({ lossy: true }).dump({ value, expirationDate: null })),
         expected,
         "lossy: true writes the same bytes",
+      );
+      assert.equal(
+        hex(new MessagePackBackend({ classes: [class Unused {}] }).dump({
+          value,
+          expirationDate: null,
+        })),
+        expected,
+        "registered classes change nothing for values without their instances",
       );
     }
   });

@@ -14,6 +14,16 @@
 // come back different is a TypeError unless the rules are lossy, and what it
 // cannot encode or decode at all (cycles, bigints beyond 64 bits, object keys
 // of maps decoded as objects) is a TypeError always.
+//
+// Given registered classes (a backend's `classes` config), the walk also
+// reports instances of them (needsRewrite): the rewrite then replaces each
+// with a marker that names its class (see _classes.ts). Instances of other
+// classes are stored as plain objects, and the first of each class in the
+// process logs a warning. Values without class instances never reach that
+// code: it sits where the walk has already found an object that is neither
+// plain, an array nor a built-in.
+
+import { alreadyWarned, warnUnregistered } from "./_classes.ts";
 
 type Segment = string | number;
 
@@ -46,9 +56,18 @@ const CLONEABLE_NATIVE = new Set<unknown>([
   URIError,
 ]);
 
+// A function's source text never changes: remembered per function, so class
+// instances do not cost a toString and a regex each.
+const nativeFunctions = new WeakMap<object, boolean>();
+
 function isNative(fn: unknown): boolean {
-  return typeof fn === "function" &&
-    /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(fn));
+  if (typeof fn !== "function") return false;
+  let native = nativeFunctions.get(fn);
+  if (native === undefined) {
+    native = /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(fn));
+    nativeFunctions.set(fn, native);
+  }
+  return native;
 }
 
 /** "a Map", "an Int16Array": a class name with its article. */
@@ -79,7 +98,11 @@ export interface MessagePackRules {
 
 /** What {@linkcode inspectValue} found. */
 export interface Inspection {
-  /** The value needs {@linkcode rewriteValue} before msgpackr's structured-clone mode. */
+  /**
+   * The value needs {@linkcode rewriteValue} before msgpackr's
+   * structured-clone mode; in MessagePack mode, it holds instances of
+   * registered classes (for {@linkcode rewriteClasses}).
+   */
   needsRewrite: boolean;
 }
 
@@ -98,14 +121,17 @@ const DEEP = 64;
  * @param value the value to check
  * @param backendName named in error messages
  * @param msgpack the MessagePack mode's rules, from the backend's config
- * @returns whether the value needs rewriting for msgpackr's structured-clone mode
+ * @param classes the backend's registered classes: prototype → stable name
+ * @returns whether the value needs rewriting for msgpackr's structured-clone
+ * mode (or, in MessagePack mode, holds registered class instances)
  */
 export function inspectValue(
   value: unknown,
   backendName: string,
   msgpack?: MessagePackRules,
+  classes?: ReadonlyMap<object, string>,
 ): Inspection {
-  const walk = new Walk(backendName, msgpack);
+  const walk = new Walk(backendName, msgpack, classes);
   walk.visit(value);
   return { needsRewrite: walk.needsRewrite };
 }
@@ -115,6 +141,8 @@ export function inspectValue(
 class Walk {
   readonly backendName: string;
   readonly msgpack: MessagePackRules | undefined;
+  /** Registered classes: prototype → stable name. */
+  readonly classes: ReadonlyMap<object, string> | undefined;
   /** Structured-clone mode: every object walked (each is walked once). */
   readonly seen: Set<object> | undefined;
   /** MessagePack mode: the objects from the root to the one being walked. */
@@ -125,9 +153,14 @@ class Walk {
   readonly path: Segment[] = [];
   needsRewrite = false;
 
-  constructor(backendName: string, msgpack: MessagePackRules | undefined) {
+  constructor(
+    backendName: string,
+    msgpack: MessagePackRules | undefined,
+    classes: ReadonlyMap<object, string> | undefined,
+  ) {
     this.backendName = backendName;
     this.msgpack = msgpack;
+    this.classes = classes;
     this.seen = msgpack === undefined ? new Set() : undefined;
   }
 
@@ -282,7 +315,7 @@ class Walk {
   // An object that is neither an array nor plain: checks it and walks what it
   // holds. Returns false for a class instance, whose own properties the
   // caller walks (it is stored as a plain object of them, as structuredClone
-  // does).
+  // does, or, for a registered class, as an instance of it).
   walkSpecial(object: object, proto: object): boolean {
     const { msgpack, path } = this;
     if (ArrayBuffer.isView(object)) {
@@ -378,12 +411,20 @@ class Walk {
         "it cannot be serialised (WeakMap, WeakSet, WeakRef, Promise and other built-ins are not data)",
       );
     }
-    if (msgpack !== undefined && typeof (object as { toJSON?: unknown }).toJSON === "function") {
+    if (this.classes !== undefined && this.classes.has(proto)) {
+      this.needsRewrite = true; // written as an instance of its class
+      return false;
+    }
+    const viaToJSON = typeof (object as { toJSON?: unknown }).toJSON === "function";
+    if (msgpack !== undefined && viaToJSON) {
       this.unfaithful(
         `${aName((constructor as { name?: string })?.name || "object")} with a toJSON method`,
         "msgpackr writes what toJSON returns",
       );
       return true;
+    }
+    if (!alreadyWarned(proto)) {
+      warnUnregistered(this.backendName, proto, formatPath(this.path), viaToJSON);
     }
     return false;
   }
@@ -433,11 +474,88 @@ export class OddKeyedObjectMarker {
 }
 
 /**
- * Copies `value` with -0, holes, boxed primitives and lone-surrogate strings
- * replaced by markers; shared and circular references are kept.
+ * StructuredCloneBackend's markers for instances of registered classes, all
+ * one MessagePack extension: each writes what {@linkcode ClassToken.encode}
+ * returns.
  */
-export function rewriteValue(value: unknown): unknown {
+export abstract class ClassToken {
+  /** What the extension writes. */
+  abstract encode(): unknown;
+}
+
+/**
+ * An instance of a registered class: `[name, properties]`, or, when the
+ * value references the instance again, `[ClassHead, properties]`, so that
+ * the decoder creates the instance before it reads properties that may
+ * point back to it.
+ */
+export class ClassMarker extends ClassToken {
+  /** The class's stable name. */
+  readonly name: string;
+  /** A plain copy of the instance's own enumerable properties (or an {@linkcode OddKeyedObjectMarker}). */
+  properties: unknown = undefined;
+  /** Set when the value references the instance more than once. */
+  id: number | undefined = undefined;
+  constructor(name: string) {
+    super();
+    this.name = name;
+  }
+  encode(): unknown {
+    return [this.id === undefined ? this.name : new ClassHead(this.name, this.id), this.properties];
+  }
+}
+
+/** `[name, id]`: creates an instance that later {@linkcode ClassRef}s point to. */
+export class ClassHead extends ClassToken {
+  /** The class's stable name. */
+  readonly name: string;
+  /** The instance's number among those referenced again. */
+  readonly id: number;
+  constructor(name: string, id: number) {
+    super();
+    this.name = name;
+    this.id = id;
+  }
+  encode(): unknown {
+    return [this.name, this.id];
+  }
+}
+
+/** `id`: another reference to an instance already written (shared or circular). */
+export class ClassRef extends ClassToken {
+  /** The instance's number. */
+  readonly id: number;
+  constructor(id: number) {
+    super();
+    this.id = id;
+  }
+  encode(): unknown {
+    return this.id;
+  }
+}
+
+/**
+ * MessagePackBackend's marker for an instance of a registered class: a
+ * MessagePack extension whose payload is the MessagePack array
+ * `[name, properties]`, encoded by the backend's own encoder before the
+ * value is (so no encoding runs inside another).
+ */
+export class MessagePackClassMarker {
+  /** The extension's payload. */
+  readonly payload: Uint8Array;
+  constructor(payload: Uint8Array) {
+    this.payload = payload;
+  }
+}
+
+/**
+ * Copies `value` with -0, holes, boxed primitives and lone-surrogate strings
+ * replaced by markers, and instances of registered `classes` by
+ * {@linkcode ClassMarker}s; shared and circular references are kept.
+ */
+export function rewriteValue(value: unknown, classes?: ReadonlyMap<object, string>): unknown {
   const copies = new Map<object, unknown>();
+  let shared = 0;
   const rewrite = (item: unknown): unknown => {
     if (typeof item === "number") {
       return item === 0 && 1 / item < 0 ? new NegativeZeroMarker() : item;
@@ -445,7 +563,11 @@ export function rewriteValue(value: unknown): unknown {
     if (typeof item === "string") return item.isWellFormed() ? item : new WtfStringMarker(item);
     if (typeof item !== "object" || item === null) return item;
     const done = copies.get(item);
-    if (done !== undefined) return done;
+    if (done !== undefined) {
+      if (!(done instanceof ClassMarker)) return done;
+      done.id ??= shared++;
+      return new ClassRef(done.id);
+    }
     if (Array.isArray(item)) {
       let dense = true;
       for (let i = 0; i < item.length && dense; i++) dense = i in item;
@@ -489,22 +611,93 @@ export function rewriteValue(value: unknown): unknown {
     ) {
       return item;
     }
+    if (classes !== undefined) {
+      const name = classes.get(Object.getPrototypeOf(item));
+      if (name !== undefined) {
+        const marker = new ClassMarker(name);
+        copies.set(item, marker); // references from inside become ClassRefs
+        marker.properties = copyObject(item, false);
+        return marker;
+      }
+    }
+    return copyObject(item, true);
+  };
+  // A plain copy of an object's own enumerable properties, registered as
+  // the copy of `item` when `register`.
+  const copyObject = (item: object, register: boolean): unknown => {
     const keys = Object.keys(item);
     // Decoders assign properties, so an own "__proto__" would set the
     // prototype instead: such objects, and names with lone surrogates, go
     // through a marker that defines each property.
     if (keys.some((key) => key === "__proto__" || !key.isWellFormed())) {
       const marker = new OddKeyedObjectMarker([]);
-      copies.set(item, marker);
+      if (register) copies.set(item, marker);
       for (const key of keys) {
         marker.entries.push([rewrite(key), rewrite((item as Record<string, unknown>)[key])]);
       }
       return marker;
     }
     const copy: Record<string, unknown> = {};
-    copies.set(item, copy);
+    if (register) copies.set(item, copy);
     for (const key of keys) copy[key] = rewrite((item as Record<string, unknown>)[key]);
     return copy;
+  };
+  return rewrite(value);
+}
+
+/**
+ * MessagePack mode: copies `value` with instances of registered `classes`
+ * replaced by {@linkcode MessagePackClassMarker}s, innermost first, each
+ * holding its payload as `encoder` writes it. Only plain objects, arrays,
+ * `Map`s and `Set`s are copied (the walk has refused cycles); everything
+ * else is kept as it is, so msgpackr writes the same bytes for it as without
+ * the rewrite.
+ */
+export function rewriteClasses(
+  value: unknown,
+  classes: ReadonlyMap<object, string>,
+  encoder: (data: unknown) => Uint8Array,
+): unknown {
+  const copyObject = (item: object): Record<string, unknown> => {
+    const copy: Record<string, unknown> = {};
+    for (const key of Object.keys(item)) {
+      const entry = rewrite((item as Record<string, unknown>)[key]);
+      if (key === "__proto__") {
+        Object.defineProperty(copy, key, {
+          value: entry,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      } else copy[key] = entry;
+    }
+    return copy;
+  };
+  const rewrite = (item: unknown): unknown => {
+    if (typeof item !== "object" || item === null) return item;
+    const proto = Object.getPrototypeOf(item);
+    if (proto === Object.prototype || proto === null) return copyObject(item);
+    if (proto === Array.prototype) {
+      const array = item as unknown[];
+      const copy = new Array(array.length);
+      for (let i = 0; i < array.length; i++) if (i in array) copy[i] = rewrite(array[i]);
+      return copy;
+    }
+    if (proto === Map.prototype) {
+      const copy = new Map();
+      for (const [key, entry] of item as Map<unknown, unknown>) {
+        copy.set(rewrite(key), rewrite(entry));
+      }
+      return copy;
+    }
+    if (proto === Set.prototype) {
+      const copy = new Set();
+      for (const member of item as Set<unknown>) copy.add(rewrite(member));
+      return copy;
+    }
+    const name = classes.get(proto);
+    if (name === undefined) return item;
+    return new MessagePackClassMarker(encoder([name, copyObject(item)]));
   };
   return rewrite(value);
 }

@@ -123,6 +123,33 @@ export abstract class Backend {
 
 const EXTENSION = /^[A-Za-z0-9_-]{1,16}$/;
 
+// The Bucket option `classes`, added to the config of the backend class.
+function withClasses(backend: unknown, config: unknown, classes: unknown): unknown {
+  if (backend instanceof Backend) {
+    throw new TypeError(
+      "classes goes with a backend class or the default backend; a backend instance was given: " +
+        `pass classes to its constructor instead (new ${backend.constructor.name}({ classes: [...] }))`,
+    );
+  }
+  if (typeof backend === "function" && !(backend.prototype instanceof Backend)) return config;
+  const name = typeof backend === "function" ? backend.name : "StructuredCloneBackend";
+  const keys = typeof backend === "function"
+    ? (backend as unknown as typeof Backend).configKeys ?? []
+    : ["classes"];
+  if (!keys.includes("classes")) {
+    throw new TypeError(
+      `${name} cannot restore class instances, so it takes no classes: use the default ` +
+        "StructuredCloneBackend or MessagePackBackend",
+    );
+  }
+  if (config === undefined) return { classes };
+  if (typeof config !== "object" || config === null || Array.isArray(config)) return config;
+  if ("classes" in config) {
+    throw new TypeError("Give classes once: either the Bucket option classes or config.classes");
+  }
+  return { ...config, classes };
+}
+
 /**
  * Resolves the `backend` and `config` options of a bucket into one checked
  * backend instance.
@@ -130,13 +157,17 @@ const EXTENSION = /^[A-Za-z0-9_-]{1,16}$/;
  * @param backend a Backend subclass, an instance of one, or undefined for the default
  * @param config options for a backend class
  * @param fallback creates the default backend
+ * @param classes the Bucket option `classes`: passed to the backend class as
+ * `config.classes`, for backends whose `configKeys` include `"classes"`
  * @returns the backend instance
  */
 export function resolveBackend(
   backend: unknown,
   config: unknown,
   fallback: (config?: BackendConfig) => Backend,
+  classes?: unknown,
 ): Backend {
+  if (classes !== undefined) config = withClasses(backend, config, classes);
   let instance: Backend;
   if (backend === undefined) {
     instance = fallback(config as BackendConfig | undefined);

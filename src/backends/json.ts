@@ -35,7 +35,10 @@ const UNFAITHFUL: [abstract new (...args: never[]) => unknown, string][] = [
  * faithfully are a `TypeError` rather than silently changed: functions,
  * symbols, bigints, `undefined`, `NaN`/`Infinity`, `Map`, `Set`, `RegExp`,
  * typed arrays and `ArrayBuffer`. Dates become strings (their `toJSON`), and
- * class instances plain objects, as JSON always does.
+ * class instances plain objects, as JSON always does: JSON has no place to
+ * name a class, so the Bucket option `classes` is a `TypeError` with this
+ * backend (use `StructuredCloneBackend` or `MessagePackBackend`, or a
+ * reviver in config).
  *
  * @example
  * ```ts

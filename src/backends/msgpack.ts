@@ -4,10 +4,56 @@
  * @module
  */
 
-import { Packr } from "msgpackr/pack";
+import { addExtension, Packr } from "msgpackr/pack";
 import { Backend, type BackendConfig, type Entry } from "./backend.ts";
 import { BackendLoadError } from "../errors.ts";
-import { inspectValue, isReservedByte, type MessagePackRules, plainBytes } from "./_value_walk.ts";
+import {
+  beginRead,
+  type ClassRegistry,
+  createInstance,
+  endRead,
+  readClasses,
+  readSource,
+  restoreProperties,
+} from "./_classes.ts";
+import {
+  inspectValue,
+  isReservedByte,
+  MessagePackClassMarker,
+  type MessagePackRules,
+  plainBytes,
+  rewriteClasses,
+} from "./_value_walk.ts";
+
+/** The MessagePack extension type of instances of registered classes. */
+const CLASS_EXTENSION = 0x38;
+
+// An instance of a registered class: extension type 0x38 whose payload is the
+// MessagePack array [class name, map of own properties]. Any MessagePack
+// implementation reads the file (it sees an extension value there).
+addExtension({
+  Class: MessagePackClassMarker,
+  type: CLASS_EXTENSION,
+  pack: (marker: MessagePackClassMarker) => marker.payload,
+  unpack: (payload: Uint8Array, readAt?: (position: number) => unknown) => {
+    // Decoded in place (a nested decode would copy the whole input each time).
+    const source = readSource();
+    if (
+      typeof readAt !== "function" || source === undefined || payload.buffer !== source.buffer
+    ) {
+      throw new Error(
+        `MessagePack extension type ${CLASS_EXTENSION} outside a MessagePackBackend load`,
+      );
+    }
+    const data = readAt(payload.byteOffset - source.byteOffset);
+    if (!Array.isArray(data) || data.length !== 2 || typeof data[0] !== "string") {
+      throw new Error(
+        `MessagePack extension type ${CLASS_EXTENSION} must hold [class name, properties]`,
+      );
+    }
+    return restoreProperties(createInstance(data[0]), data[1]);
+  },
+});
 
 /** msgpackr options that keep the output standard MessagePack. */
 const STANDARD_OPTIONS = [
@@ -73,6 +119,21 @@ export interface MessagePackBackendConfig {
   setAsEmptyObject?: boolean;
   /** Allow arrays as map keys when decoding. */
   allowArraysInMapKeys?: boolean;
+  /**
+   * Classes whose instances come back as instances of the class (the Bucket
+   * option `classes` passes them here). Each instance is written as
+   * MessagePack extension type 56 (`0x38`) holding the MessagePack array
+   * `[name, map of own enumerable properties]`; the name is the class's
+   * `static [CLASS_NAME]` string if it has one (see {@linkcode CLASS_NAME}),
+   * else `Class.name` (two classes with one name are a `TypeError`). On load the
+   * instance is `Object.create(Class.prototype)` with the properties defined
+   * on it: the constructor does not run, and private (`#field`) fields are
+   * neither stored nor restored. A name this backend has not registered
+   * loads as a plain object (and logs a warning once per name). As with any
+   * MessagePack value here, a shared instance comes back as separate copies
+   * and a cycle is a `TypeError`.
+   */
+  classes?: readonly (abstract new (...args: never[]) => object)[];
 }
 
 /**
@@ -88,7 +149,9 @@ export interface MessagePackBackendConfig {
  * faithfully: plain objects, arrays, strings, numbers (`NaN`, `±Infinity`),
  * booleans, `null`, `undefined`, `Date`s (timestamp extension), bigints within
  * 64 bits and `Uint8Array`s; class instances come back as plain objects, as
- * with `structuredClone`, and shared references as separate equal copies.
+ * with `structuredClone` (with a warning once per class), unless their class
+ * is registered in `classes` (the Bucket option or this config), and shared
+ * references as separate equal copies.
  * Functions, symbols, opaque built-ins, cycles and bigints beyond 64 bits are
  * always a `TypeError`.
  *
@@ -111,20 +174,30 @@ export interface MessagePackBackendConfig {
  * ```
  */
 export class MessagePackBackend extends Backend {
-  /** `lossy`, and the msgpackr options that keep the output standard. */
-  static override readonly configKeys: readonly string[] = ["lossy", ...STANDARD_OPTIONS];
+  /** `lossy`, `classes`, and the msgpackr options that keep the output standard. */
+  static override readonly configKeys: readonly string[] = [
+    "lossy",
+    "classes",
+    ...STANDARD_OPTIONS,
+  ];
   /** `"msgpack"`. */
   readonly fileExtension: string = "msgpack";
   /** `true`. */
   readonly binaryFormat: boolean = true;
   readonly #packr: Packr;
   readonly #rules: MessagePackRules;
+  readonly #classes: ClassRegistry | undefined;
+  // Payloads of class instances, encoded before the value (never inside its
+  // encoding: msgpackr would then allocate a buffer for each).
+  readonly #encode = (data: unknown): Uint8Array => this.#packr.pack(data);
 
   /**
    * Creates the backend.
    *
-   * @param config `lossy`, and msgpackr options that keep the output standard
-   * @throws {TypeError} for other keys, naming why, or a `lossy` that is not a boolean
+   * @param config `lossy`, `classes`, and msgpackr options that keep the output standard
+   * @throws {TypeError} for other keys, naming why, a `lossy` that is not a
+   * boolean, or a `classes` entry that is not a class of your own, or two
+   * classes with one name
    */
   constructor(config?: MessagePackBackendConfig) {
     for (
@@ -138,7 +211,7 @@ export class MessagePackBackend extends Backend {
       }
     }
     super(config as BackendConfig | undefined);
-    const { lossy = false, ...options } = config ?? {};
+    const { lossy = false, classes, ...options } = config ?? {};
     if (typeof lossy !== "boolean") {
       throw new TypeError("MessagePackBackend config lossy must be a boolean");
     }
@@ -157,6 +230,7 @@ export class MessagePackBackend extends Backend {
       largeBigInts: Boolean(options.largeBigIntToFloat || options.largeBigIntToString),
       arrayMapKeys: Boolean(options.allowArraysInMapKeys),
     });
+    this.#classes = readClasses(classes, "MessagePackBackend config classes");
   }
 
   /** `"MessagePackBackend"`. */
@@ -172,8 +246,13 @@ export class MessagePackBackend extends Backend {
    * as stored (unless `lossy`), or what cannot be stored at all
    */
   dump(entry: Entry): Uint8Array {
-    inspectValue(entry.value, "MessagePackBackend", this.#rules);
-    return plainBytes(this.#packr.pack(entry.value));
+    const names = this.#classes?.names;
+    const { needsRewrite } = inspectValue(entry.value, "MessagePackBackend", this.#rules, names);
+    return plainBytes(
+      this.#packr.pack(
+        needsRewrite ? rewriteClasses(entry.value, names!, this.#encode) : entry.value,
+      ),
+    );
   }
 
   /**
@@ -183,12 +262,16 @@ export class MessagePackBackend extends Backend {
    */
   load(data: Uint8Array): Entry {
     let value: unknown;
+    const bytes = plainBytes(data);
+    const saved = beginRead(this.#classes, bytes);
     try {
-      value = this.#packr.unpack(plainBytes(data));
+      value = this.#packr.unpack(bytes);
     } catch (cause) {
-      // No hook from the config runs while decoding, so what msgpackr throws
-      // is about the data.
+      // No hook from the config runs while decoding (classes are restored
+      // without running their code), so what msgpackr throws is about the data.
       throw new BackendLoadError(`not a MessagePack value: ${String(cause)}`, { cause });
+    } finally {
+      endRead(saved);
     }
     if (isReservedByte(value)) {
       throw new BackendLoadError("not a MessagePack value: the reserved byte 0xc1");

@@ -44,6 +44,7 @@ const OPTION_NAMES = new Set([
   "clockTolerance",
   "readOnly",
   "onStorageError",
+  "classes",
 ]);
 
 /** Reads the `compress` option. */
@@ -174,7 +175,7 @@ export function readBucketOptions(path: unknown, options: BucketOptions | undefi
     else if (!OPTION_NAMES.has(name)) {
       throw new TypeError(
         `Unknown Bucket option "${name}": use backend, config, keymaker, lifetime, memory, fs, maxSize, ` +
-          "maxEntries, clockTolerance, readOnly, onStorageError, compress, or a lifetime shortcut (weeks, days, hours, minutes, seconds, " +
+          "maxEntries, clockTolerance, readOnly, onStorageError, compress, classes, or a lifetime shortcut (weeks, days, hours, minutes, seconds, " +
           "milliseconds, microseconds)",
       );
     }
@@ -195,6 +196,7 @@ export function readBucketOptions(path: unknown, options: BucketOptions | undefi
     given.backend,
     given.config,
     (config) => new StructuredCloneBackend(config),
+    given.classes,
   );
   const keymaker = given.keymaker ?? new DefaultKeyMaker();
   if (typeof (keymaker as KeyMaker | null)?.makeKey !== "function") {
