@@ -482,9 +482,10 @@ export function testFileSystem(name: string, create: () => FileSystem, setup: Co
             }
           }
           // A leak shows as one descriptor per listing (400); other work of the
-          // test process (a parallel test, a runtime thread) may hold one or two.
+          // test process (test files running in parallel, runtime threads) may
+          // hold a few dozen at any moment.
           const leaked = openDescriptors()! - before;
-          assert.ok(leaked <= 3, `${leaked} more file descriptors open after 400 listings`);
+          assert.ok(leaked < 100, `${leaked} more file descriptors open after 400 listings`);
         },
       );
     }
