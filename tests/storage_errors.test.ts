@@ -157,3 +157,24 @@ describe("memory: { clone: true }", () => {
     assert.throws(() => new Bucket(dir, { memory: { clone: "yes" as never } }), TypeError);
   });
 });
+
+describe("memory: { clone: true } with classes", () => {
+  test("copies of registered class instances stay instances", async () => {
+    class Point {
+      x: number;
+      constructor(x: number) {
+        this.x = x;
+      }
+      double(): number {
+        return this.x * 2;
+      }
+    }
+    const bucket = new Bucket(await freshDir(), { memory: { clone: true }, classes: [Point] });
+    await bucket.set("p", new Point(2));
+    const first = await bucket.get("p") as Point;
+    assert.ok(first instanceof Point);
+    first.x = 99;
+    const second = await bucket.get("p") as Point;
+    assert.equal(second.double(), 4, "an instance, and unchanged");
+  });
+});

@@ -184,7 +184,14 @@ export class Store {
    * mutates it changes nothing for later callers.
    */
   out<T>(value: T): T {
-    return this.clones ? structuredClone(value) : value;
+    if (!this.clones) return value;
+    // Registered classes must come back as instances: copy through the
+    // backend then, as a file read would (structuredClone drops prototypes).
+    const classes = (this.backend.config as { classes?: readonly unknown[] }).classes;
+    if (classes === undefined || classes.length === 0) return structuredClone(value);
+    const dumped = this.backend.dump({ value, expirationDate: null });
+    const bytes = typeof dumped === "string" ? encoder.encode(dumped) : dumped;
+    return this.backend.load(bytes).value as T;
   }
 
   /** Throws the read-only error for an operation that would write. */
