@@ -13,14 +13,12 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { DefaultKeyMaker, StructuredCloneBackend } from "../mod.ts";
-import { goldenKeyValues } from "./golden/key_values.ts";
+import { checkBundleRun } from "./golden/check_run.ts";
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
 const esbuild = join(
@@ -214,39 +212,9 @@ describe("the bundle in a fresh process without process, Deno or Buffer", () => 
     const out = JSON.parse(child.stdout.trim().split("\n").at(-1)!);
 
     assert.deepEqual(out.hidden, { process: "undefined", Deno: "undefined", Buffer: "undefined" });
-    assert.equal(out.nativeKeyHashing, false, "the JavaScript SHA-256 hashed the keys");
-    assert.equal(out.nativePath, false, "the POSIX path fallbacks were used");
-
-    const vectors: { name: string; hex: string; sha256: string }[] = JSON.parse(
-      await readFile(new URL("./golden/keys.json", import.meta.url), "utf8"),
-    );
-    const keys = new DefaultKeyMaker();
-    const prefix = new TextEncoder().encode(new StructuredCloneBackend().identity);
-    assert.equal(out.golden.length, vectors.length);
-    for (const [index, vector] of vectors.entries()) {
-      const got = out.golden[index];
-      assert.equal(got.name, vector.name);
-      assert.equal(got.hex, vector.hex, `${vector.name}: key bytes`);
-      assert.equal(got.sha256, vector.sha256, `${vector.name}: SHA-256`);
-      const bytes = keys.makeKey(goldenKeyValues[index][1]());
-      const fileName = createHash("sha256").update(prefix).update(new Uint8Array([0])).update(bytes)
-        .digest("hex");
-      assert.equal(got.fileName, fileName, `${vector.name}: file name`);
-    }
-
-    assert.match(out.noFs, /^TypeError: .*Pass an fs adapter/);
-    assert.match(out.noFs, /MemoryFileSystem/);
-    assert.equal(
-      out.path,
-      "/cache",
-      "a relative path resolves against / where there is no working directory",
-    );
-    assert.deepEqual(out.files, [
-      ".bucketcache-layout",
-      "36/36c5a4ae21e4efd315bbcaf4e6669a7ab8296474cf0532f2572fd2cd228c8433.sclone",
-    ]);
-    assert.deepEqual(out.got, { hello: "world" });
-    assert.deepEqual(out.memoized, [49, 49, 1]);
+    await checkBundleRun(out, "a process without process, Deno or Buffer", {
+      webCrypto: true,
+    });
   });
 });
 

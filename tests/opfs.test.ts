@@ -6,6 +6,9 @@
 //   here as a test of its own.
 // - removeIfUnchanged races a writer in another agent (page against worker):
 //   the Web Lock both take keeps every newer value.
+// - The golden key vectors (tests/fixtures/bundle_entry.ts, bundled with no
+//   stand-ins) give the pinned key bytes and node:crypto's file names in a
+//   page and in a web worker, checked against Chromium's Web Crypto too.
 // - A page memoises a function with a Bucket on OPFS, reloads, and gets a
 //   hit from OPFS; a web worker of the same origin gets one too; a size
 //   budget evicts by recency (touch's sidecar) on OPFS.
@@ -19,6 +22,7 @@ import assert from "node:assert/strict";
 import { OpfsFileSystem } from "../opfs.ts";
 import * as portable from "../src/fs/_portable.ts";
 import { isTemporaryName, temporaryPathFor } from "../src/fs/_temp.ts";
+import { type BundleRun, checkBundleRun } from "./golden/check_run.ts";
 
 const required = process.env.BUCKETCACHE_BROWSER_REQUIRED === "1";
 
@@ -125,6 +129,8 @@ async function browserSuite(): Promise<void> {
     memo: await bundleLibraryUser("tests/browser/memo_page.ts", "browser"),
     race: await bundle("tests/browser/race_page.ts", "browser"),
     raceWorker: await bundle("tests/browser/race_worker.ts", "browser"),
+    // The library as a user's bundler sees it: no stand-ins (a node: import fails the build).
+    golden: await bundle("tests/browser/golden_page.ts", "browser", false),
   }));
   if (!bundles.ok) {
     test("the browser test pages bundle", () => {
@@ -132,7 +138,7 @@ async function browserSuite(): Promise<void> {
     });
     return;
   }
-  const { contract, memo, race, raceWorker } = bundles.value;
+  const { contract, memo, race, raceWorker, golden } = bundles.value;
   const coreImports = memo.coreNodeImports.map((i) => `${i.module} (${i.importer})`);
   const modules = [...new Set(memo.coreNodeImports.map((i) => i.module))];
   test(
@@ -161,6 +167,9 @@ async function browserSuite(): Promise<void> {
       "/race.html": htmlFor("/race.js"),
       "/race.js": script(race.code),
       "/race_worker.js": script(raceWorker.code),
+      "/golden.html": htmlFor("/golden.js"),
+      "/golden-worker.html": workerHtmlFor("/golden.js"),
+      "/golden.js": script(golden.code),
     })
   );
   if (!started.ok) {
@@ -189,7 +198,12 @@ async function browserSuite(): Promise<void> {
   let raceOutcome: Got<Race>;
   let memoOutcome: Got<{ first: Memo; reloaded: Memo; worker: Memo }>;
   let budgetOutcome: Got<Budget>;
+  let goldenRuns: [string, Got<BundleRun>][];
   try {
+    goldenRuns = [
+      ["page", await got(() => results<BundleRun>("/golden.html", 60_000))],
+      ["web worker", await got(() => results<BundleRun>("/golden-worker.html", 60_000))],
+    ];
     contractRuns = [
       ["page", await got(() => results<TestResult[]>("/contract.html"))],
       ["web worker", await got(() => results<TestResult[]>("/contract-worker.html"))],
@@ -237,6 +251,15 @@ async function browserSuite(): Promise<void> {
       }
     });
   }
+
+  describe("the golden key vectors in headless Chromium, the library bundled as is", () => {
+    for (const [where, run] of goldenRuns) {
+      test(`in a ${where}: key bytes, SHA-256 and file names equal node:crypto's and Web Crypto's; a Bucket on MemoryFileSystem`, async () => {
+        const count = await checkBundleRun(unwrap(run), `Chromium ${where}`, { webCrypto: true });
+        assert.ok(count >= 30, `${count} vectors`);
+      });
+    }
+  });
 
   describe("OPFS across agents, and a Bucket on OPFS, in headless Chromium", () => {
     test("removeIfUnchanged in a page racing writes from a worker never loses the newer value", () => {

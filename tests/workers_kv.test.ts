@@ -5,7 +5,8 @@
 // - in the real Workers runtime, workerd, through miniflare (no network, no
 //   nodejs_compat): the Worker bundled with esbuild runs the contract suite
 //   against a real KV binding, and a Worker memoises a call across two
-//   requests and across a restart of workerd with the same KV storage.
+//   requests and across a restart of workerd with the same KV storage; a
+//   Worker computes the golden key vectors and file names (no node:crypto).
 //
 // miniflare needs Node ≥ 22, so the workerd part runs in the Node 24 run;
 // the other runs skip it, saying why.
@@ -28,6 +29,7 @@ import { FakeKVNamespace } from "./workers/fake_kv.ts";
 import { testFileSystem } from "./helpers/fs_contract.ts";
 import { collect, runtime } from "./helpers/temp.ts";
 import { Bucket } from "../mod.ts";
+import { type BundleRun, checkBundleRun } from "./golden/check_run.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
@@ -192,6 +194,20 @@ async function workerdSuite(): Promise<void> {
     contract = error as Error;
   }
 
+  // The golden key vectors in workerd, the library bundled as a user's bundler would (no stand-ins).
+  let golden: BundleRun | Error;
+  try {
+    const { code } = await bundle("tests/workers/golden_worker.ts", "workerd", false);
+    const mf = new Miniflare({ ...base, script: code });
+    try {
+      golden = await (await mf.dispatchFetch("http://worker/golden")).json() as BundleRun;
+    } finally {
+      await mf.dispose();
+    }
+  } catch (error) {
+    golden = error instanceof Error ? error : new Error(buildErrors(error).join("\n"));
+  }
+
   type Memo = {
     calls: number;
     value: { word: string; html: string; renderedAt: number };
@@ -244,6 +260,12 @@ async function workerdSuite(): Promise<void> {
   }
 
   describe("in workerd (miniflare)", () => {
+    test("the golden key vectors: key bytes, SHA-256 and file names equal node:crypto's and Web Crypto's; a Bucket on MemoryFileSystem", async () => {
+      if (golden instanceof Error) throw golden;
+      const count = await checkBundleRun(golden, "workerd", { webCrypto: true });
+      assert.ok(count >= 30, `${count} vectors`);
+    });
+
     if (contract instanceof Error) {
       test("the contract Worker runs", () => {
         throw contract;
