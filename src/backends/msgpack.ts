@@ -7,6 +7,7 @@
 import { addExtension, Packr } from "msgpackr/pack";
 import { Backend, type BackendConfig, type Entry } from "./backend.ts";
 import { BackendLoadError } from "../errors.ts";
+import { framing, registerByteFraming } from "./_byte_values.ts";
 import {
   beginRead,
   type ClassRegistry,
@@ -279,3 +280,6 @@ export class MessagePackBackend extends Backend {
     return { value, expirationDate: null };
   }
 }
+
+// A large Uint8Array value is written and read without copies (_byte_values.ts).
+registerByteFraming(MessagePackBackend.prototype.dump, framing(0xc6, [], 0));

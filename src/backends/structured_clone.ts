@@ -7,6 +7,7 @@
 import { addExtension, Packr } from "msgpackr/pack";
 import { Backend, type BackendConfig, type Entry } from "./backend.ts";
 import { BackendLoadError } from "../errors.ts";
+import { framing, registerByteFraming } from "./_byte_values.ts";
 import {
   beginRead,
   checkRead,
@@ -255,3 +256,6 @@ export class StructuredCloneBackend extends Backend {
     return { value, expirationDate: null };
   }
 }
+
+// A large Uint8Array value is written and read without copies (_byte_values.ts).
+registerByteFraming(StructuredCloneBackend.prototype.dump, framing(0xc9, [0x74, 0x01], 1));

@@ -119,11 +119,25 @@ export function usableUntil(header: { expiresAt: number | null; staleUntil?: num
  * metadata (version 2) and its payload. A file copied under another key's
  * name does not match.
  */
-export function entryChecksum(fileName: string, payload: Uint8Array, meta?: Uint8Array): number {
+export function entryChecksum(
+  fileName: string,
+  payload: Uint8Array | readonly Uint8Array[],
+  meta?: Uint8Array,
+): number {
   let crc = crc32(encoder.encode(fileName));
   if (meta !== undefined && meta.length > 0) crc = crc32(meta, crc);
-  return crc32(payload, crc);
+  if (payload instanceof Uint8Array) return crc32(payload, crc);
+  for (const part of payload) crc = crc32(part, crc);
+  return crc;
 }
+
+/** How many bytes a payload (one array, or parts) holds. */
+const payloadLength = (payload: Uint8Array | readonly Uint8Array[]): number => {
+  if (payload instanceof Uint8Array) return payload.byteLength;
+  let length = 0;
+  for (const part of payload) length += part.byteLength;
+  return length;
+};
 
 function hex(value: number, digits: number): string {
   return value.toString(16).padStart(digits, "0");
@@ -171,27 +185,30 @@ export function encodeEntryFile(
 }
 
 /**
- * The bytes of an entry file as two parts, without copying the payload: the
- * header (with the metadata, in version 2), then `payload` itself. Written
- * one after the other they are exactly {@linkcode encodeEntryFile}'s bytes;
- * the header's CRC is the same (over the file name, metadata and payload).
+ * The bytes of an entry file as parts, without copying the payload: the
+ * header (with the metadata, in version 2), then `payload` itself (one
+ * array, or its parts in order). Written one after the other they are
+ * exactly {@linkcode encodeEntryFile}'s bytes; the header's CRC is the same
+ * (over the file name, metadata and payload).
  */
 export function encodeEntryParts(
   fileName: string,
-  payload: Uint8Array,
+  payload: Uint8Array | readonly Uint8Array[],
   expiresAt: number | null,
   own: boolean,
   extras?: EntryExtras,
-): [head: Uint8Array, payload: Uint8Array] {
+): [head: Uint8Array, ...payload: Uint8Array[]] {
+  const parts = payload instanceof Uint8Array ? [payload] : payload;
+  const length = payloadLength(payload);
   const expiry = dateField(expiresAt, "expiry");
   const meta = extras?.meta === undefined ? undefined : encodeMeta(extras.meta);
   const staleUntil = extras?.staleUntil ?? null;
   const codec = extras?.codec;
   if (meta === undefined && staleUntil === null && codec === undefined) {
-    const header = `${MAGIC}1 ${own ? "o" : "b"} ${expiry} ${hex(payload.length, 12)} ${
+    const header = `${MAGIC}1 ${own ? "o" : "b"} ${expiry} ${hex(length, 12)} ${
       hex(entryChecksum(fileName, payload), 8)
     }\n`;
-    return [encoder.encode(header), payload];
+    return [encoder.encode(header), ...parts];
   }
   const metaBytes = meta ?? new Uint8Array();
   if (metaBytes.length > MAX_META_LENGTH) {
@@ -199,14 +216,14 @@ export function encodeEntryParts(
   }
   const header = `${MAGIC}${codec === undefined ? 2 : 3} ${own ? "o" : "b"} ${expiry} ${
     dateField(staleUntil, "stale window")
-  } ${hex(payload.length, 12)} ${hex(metaBytes.length, 6)} ${
+  } ${hex(length, 12)} ${hex(metaBytes.length, 6)} ${
     codec === undefined ? "" : `${CODEC_LETTER[codec]} `
   }${hex(entryChecksum(fileName, payload, metaBytes), 8)}\n`;
   const size = codec === undefined ? HEADER_SIZE_V2 : HEADER_SIZE_V3;
   const head = new Uint8Array(size + metaBytes.length);
   encoder.encodeInto(header, head);
   head.set(metaBytes, size);
-  return [head, payload];
+  return [head, ...parts];
 }
 
 /** The parts of a file as one Uint8Array (a copy). */
@@ -464,7 +481,8 @@ export function splitEntry(
   file: Uint8Array | readonly Uint8Array[],
 ): [head: Uint8Array, payload: Uint8Array] | undefined {
   if (!(file instanceof Uint8Array)) {
-    return file.length === 2 ? [file[0], file[1]] : undefined;
+    if (file.length < 2) return file.length === 1 ? splitEntry(file[0]) : undefined;
+    return [file[0], file.length === 2 ? file[1] : joinParts(file.slice(1))];
   }
   const header = parseHeader(file);
   if (isProblem(header)) return undefined;

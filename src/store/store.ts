@@ -43,6 +43,7 @@ import { BucketDirectory } from "../format/directory.ts";
 import { walkBucket } from "../format/walk.ts";
 import type { Located } from "./located.ts";
 import { byteLength, type FileBytes, joined } from "../fs/_parts.ts";
+import { byteValueParts, byteValueView } from "../backends/_byte_values.ts";
 import type { AtomicWriteOptions } from "../fs/types.ts";
 import { type MemoryEntry, MemoryLayer } from "./memory.ts";
 import { isSmallPrimitive, RECENT_CALLS_MAX } from "./recent.ts";
@@ -497,9 +498,10 @@ export class Store {
         );
       }
     }
-    let value: unknown;
+    // A large Uint8Array value is a view on the bytes just read (ours alone).
+    let value: unknown = byteValueView(this.backend, stored);
     try {
-      value = this.backend.load(stored).value;
+      if (value === undefined) value = this.backend.load(stored).value;
     } catch (error) {
       // Only the backend's word that the data cannot be read makes the file
       // damaged; any other error (a bug, a reviver's) rejects the call.
@@ -580,7 +582,9 @@ export class Store {
 
   /**
    * {@linkcode dumpEntry} as the file's parts: the header (and metadata),
-   * then the backend's payload as it returned it (not copied).
+   * then the backend's payload as it returned it (not copied). A large
+   * `Uint8Array` value is not encoded at all: its framing, then the value
+   * itself (backends/_byte_values.ts).
    */
   dumpEntryParts(
     fileName: string,
@@ -588,7 +592,9 @@ export class Store {
     expiresAt: number | null,
     own: boolean,
     extras?: EntryExtras,
-  ): [head: Uint8Array, payload: Uint8Array] {
+  ): [head: Uint8Array, ...payload: Uint8Array[]] {
+    const bytes = byteValueParts(this.backend, value);
+    if (bytes !== undefined) return encodeEntryParts(fileName, bytes, expiresAt, own, extras);
     let dumped: unknown;
     try {
       dumped = this.backend.dump({
@@ -669,7 +675,9 @@ export class Store {
     const extra = await this.#extras(expiresAt, details);
     const parts = this.dumpEntryParts(fileName, value, expiresAt, own, extra);
     // A large payload is written after its header without a framed copy.
-    const file = parts[1].byteLength >= WRITE_PARTS_FROM ? parts : joined(parts);
+    const file = byteLength(parts) - parts[0].byteLength >= WRITE_PARTS_FROM
+      ? parts
+      : joined(parts);
     const entry: MemoryEntry = {
       value,
       expiresAt,

@@ -70,6 +70,17 @@ export function verifiesItself(bytes: Uint8Array): boolean {
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
+/** The parts as one new array. */
+function joinedCopy(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}
+
 /** Runs the contract suite against one adapter. */
 export function testFileSystem(name: string, create: () => FileSystem, setup: ContractSetup): void {
   describe(`FileSystem contract: ${name}`, () => {
@@ -98,6 +109,36 @@ export function testFileSystem(name: string, create: () => FileSystem, setup: Co
         assert.ok(Buffer.from(back).equals(Buffer.from(data)), `${file} has the same bytes`);
       }
       assert.ok(verifiesItself((await fs.readFile(join(dir, "big")))!));
+    });
+
+    test("readFile's bytes are the caller's: changing them changes nothing stored", async () => {
+      const path = join(dir, "owned");
+      await fs.writeFileAtomic(path, encode("kept as written"));
+      const first = (await fs.readFile(path))!;
+      first.fill(0x21);
+      const again = (await fs.readFile(path))!;
+      assert.equal(new TextDecoder().decode(again), "kept as written");
+      again.fill(0x22);
+      assert.equal(new TextDecoder().decode((await fs.readFile(path))!), "kept as written");
+    });
+
+    test("a file given as parts (writeFileAtomicParts, or joined where there is none) reads back in order", async () => {
+      const writer = fs as FileSystem & {
+        writeFileAtomicParts?: (path: string, parts: readonly Uint8Array[]) => Promise<void>;
+      };
+      const big = selfVerifyingBytes(3 * 1024 * 1024 + 5, 11);
+      const parts = [encode("head "), new Uint8Array(), encode("framing "), big, encode(" tail")];
+      const path = join(dir, "parts");
+      if (typeof writer.writeFileAtomicParts === "function") {
+        await writer.writeFileAtomicParts(path, parts);
+      } else {
+        await fs.writeFileAtomic(path, joinedCopy(parts));
+      }
+      const back = (await fs.readFile(path))!;
+      assert.equal(back.byteLength, 5 + 8 + big.byteLength + 5);
+      assert.equal(new TextDecoder().decode(back.subarray(0, 13)), "head framing ");
+      assert.ok(verifiesItself(back.subarray(13, 13 + big.byteLength)));
+      assert.equal(new TextDecoder().decode(back.subarray(13 + big.byteLength)), " tail");
     });
 
     test("a missing file reads as null, stats as null, removes as false", async () => {
