@@ -9,7 +9,7 @@
 //   deno task bench --workloads big,many --many 100000
 //
 // Workloads: kv (1 set, 2 cold get, 3 warm get), memo (6), big (4: one 8 MiB
-// value, with peak memory), many (5: --many small entries, then a new process
+// value, with peak memory), big64 (the same with 64 MiB), many (5: --many small entries, then a new process
 // opens the store and reads one; disk use), keys (7: bench/keys.ts).
 
 import { existsSync } from "node:fs";
@@ -26,7 +26,7 @@ const { values: flags } = parseArgs({
     rounds: { type: "string", default: "3" },
     count: { type: "string", default: "5000" },
     many: { type: "string", default: "100000" },
-    workloads: { type: "string", default: "kv,memo,big,many,keys" },
+    workloads: { type: "string", default: "kv,memo,big,big64,many,keys" },
     only: { type: "string" },
     redraw: { type: "boolean", default: false },
   },
@@ -39,8 +39,8 @@ let count = Number(flags.count);
 let many = Number(flags.many);
 const workloads = new Set(flags.workloads!.split(","));
 for (const name of workloads) {
-  if (!["kv", "memo", "big", "many", "keys"].includes(name)) {
-    throw new TypeError(`--workloads takes kv, memo, big, many and keys, got ${name}`);
+  if (!["kv", "memo", "big", "big64", "many", "keys"].includes(name)) {
+    throw new TypeError(`--workloads takes kv, memo, big, big64, many and keys, got ${name}`);
   }
 }
 /** The systems of the many-entries workload: filling 100,000 files takes minutes each. */
@@ -132,6 +132,10 @@ for (let round = 1; round <= (flags.redraw ? 0 : rounds); round++) {
     record(system.name, await runWorker(["big-set", system.name, dir, "1"]));
     record(system.name, await runWorker(["big-get", system.name, dir, "1"]));
   });
+  await eachSystem(pick(binarySystems, "big64"), async (system, dir) => {
+    record(system.name, await runWorker(["big-set", system.name, dir, "64"]));
+    record(system.name, await runWorker(["big-get", system.name, dir, "64"]));
+  });
   const manySystems = pick(binarySystems, "many").filter((s) => MANY_SYSTEMS.includes(s.name));
   await eachSystem(manySystems, async (system, dir) => {
     console.error(`  ${system.name}: ${many} entries`);
@@ -199,6 +203,27 @@ const cell = (value: number | undefined, base: number | undefined) =>
     }×)`;
 
 const label = runtime === "node" ? "Node (system, via tsx)" : runtime === "bun" ? "Bun" : "Deno";
+/** The table of one big-value workload: metrics `${prefix}Set`, `${prefix}Get`, …Peak. */
+function bigTable(prefix: string, mib: number): string[] {
+  const has = (name: string) => medians[name]?.[`${prefix}Set`] !== undefined;
+  if (!binarySystems.some((s) => has(s.name))) return [];
+  const ms = (m: Record<string, number>, metric: string) => m[`${prefix}${metric}`] / 1000;
+  return [
+    "",
+    `One ${mib} MiB \`Uint8Array\`: ms to set and to get in a new process (× the floor), and peak memory`,
+    "above the value during each (× the value's size; Linux VmHWM). JSON-only peers cannot store it.",
+    "",
+    "| system | guarantee | set | get | peak extra on set | peak extra on get |",
+    "|---|---|---|---|---|---|",
+    ...binarySystems.filter((s) => has(s.name)).map((s) => {
+      const m = medians[s.name];
+      return `| ${s.name} | ${s.guarantee} | ${cell(ms(m, "Set"), ms(floor, "Set"))} | ${
+        cell(ms(m, "Get"), ms(floor, "Get"))
+      } | ${m[`${prefix}SetPeak`].toFixed(2)}× | ${m[`${prefix}GetPeak`].toFixed(2)}× |`;
+    }),
+  ];
+}
+
 const lines = [
   `### ${label}: ${count} entries of ~1 KB, median of ${rounds} rounds, µs per operation (× the async-fs floor)`,
   "",
@@ -223,22 +248,8 @@ const lines = [
       s.persistent ? cell(m.memoColdHit, floor.coldGet) : "—"
     } |`;
   }),
-  ...(binarySystems.some((s) => medians[s.name]?.bigSet !== undefined)
-    ? [
-      "",
-      "One 8 MiB `Uint8Array`: ms to set and to get in a new process (× the floor), and peak memory",
-      "above the value during each (× the value's size; Linux VmHWM). JSON-only peers cannot store it.",
-      "",
-      "| system | guarantee | set | get | peak extra on set | peak extra on get |",
-      "|---|---|---|---|---|---|",
-      ...binarySystems.filter((s) => medians[s.name]?.bigSet !== undefined).map((s) => {
-        const m = medians[s.name];
-        return `| ${s.name} | ${s.guarantee} | ${cell(m.bigSet / 1000, floor.bigSet / 1000)} | ${
-          cell(m.bigGet / 1000, floor.bigGet / 1000)
-        } | ${m.bigSetPeak.toFixed(2)}× | ${m.bigGetPeak.toFixed(2)}× |`;
-      }),
-    ]
-    : []),
+  ...bigTable("big", 8),
+  ...bigTable("big64", 64),
   ...(binarySystems.some((s) => medians[s.name]?.manyOpenGet !== undefined)
     ? [
       "",

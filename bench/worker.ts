@@ -2,7 +2,7 @@
 // line of results. Started by bench/run.ts:
 //   worker.ts KIND SYSTEM DIR COUNT
 // KIND: set | get (cold pass, then a warm pass) | memo (miss, warm hit) | memo-cold
-//   | big-set | big-get (one 8 MiB Uint8Array, with peak memory above the value)
+//   | big-set | big-get (one COUNT MiB Uint8Array, 8 or 64, with peak memory above the value)
 //   | many-set (COUNT small entries) | many-open (a new process opens and reads one)
 
 import { readFileSync, writeFileSync } from "node:fs";
@@ -35,7 +35,11 @@ function peakRss(): number {
 function resetPeakRss(): void {
   writeFileSync("/proc/self/clear_refs", "5");
 }
-const BIG = 8 * 1024 * 1024;
+/** The big-* workloads' value: COUNT MiB (8 or 64). */
+const BIG = (count > 1 ? count : 8) * 1024 * 1024;
+/** Metric names: bigSet, bigGet… for 8 MiB; big64Set, big64Get… for 64 MiB. */
+const big = (metric: "Set" | "Get" | "SetPeak" | "GetPeak") =>
+  BIG === 8 * 1024 * 1024 ? `big${metric}` : `big${BIG / 1024 / 1024}${metric}`;
 /** The small value of entry i of the many-entries workload. */
 const smallValue = (i: number) => new TextEncoder().encode(`value ${i}`);
 
@@ -67,7 +71,10 @@ if (kind.startsWith("big-") || kind.startsWith("many-")) {
         Number(readFileSync("/proc/self/status", "utf8").match(/VmRSS:\s+(\d+) kB/)![1]) * 1024;
       const start = performance.now();
       await store.set("big", value);
-      out = { bigSet: (performance.now() - start) * 1000, bigSetPeak: (peakRss() - base) / BIG };
+      out = {
+        [big("Set")]: (performance.now() - start) * 1000,
+        [big("SetPeak")]: (peakRss() - base) / BIG,
+      };
     } else {
       await store.get("warm-up");
       resetPeakRss();
@@ -77,10 +84,10 @@ if (kind.startsWith("big-") || kind.startsWith("many-")) {
       const value = await store.get("big");
       const elapsed = (performance.now() - start) * 1000;
       if (value?.length !== BIG || value[4096] !== 4096 % 251) {
-        throw new Error(`${systemName} returned a wrong 8 MiB value`);
+        throw new Error(`${systemName} returned a wrong ${BIG / 1024 / 1024} MiB value`);
       }
       // The value itself must be held: count only what is above it.
-      out = { bigGet: elapsed, bigGetPeak: (peakRss() - base - BIG) / BIG };
+      out = { [big("Get")]: elapsed, [big("GetPeak")]: (peakRss() - base - BIG) / BIG };
     }
   }
 } else if (kind === "set" || kind === "get") {
