@@ -24,15 +24,13 @@ import {
   isDecoratorContext,
   memoizeWith,
 } from "./memoize.ts";
-import { getOrCompute } from "./store/compute.ts";
-import { explainLocated } from "./store/explain.ts";
+import { computeModule, explainModule, pruneModule } from "./store/later.ts";
 import { readTags } from "./store/tags.ts";
 import type { MemoryEntry } from "./store/memory.ts";
 import { channels, type TraceContext, tracing } from "./trace.ts";
 import { keyForLog } from "./log.ts";
 import { Store } from "./store/store.ts";
 import { readBucketOptions, readLimit } from "./store/read_options.ts";
-import { pruneDirectory } from "./store/prune.ts";
 import type { View } from "./store/view.ts";
 
 const GET_OR_SET_OPTIONS = new Set([
@@ -291,6 +289,7 @@ export class Bucket<V = any> {
     if (located instanceof Promise) located = await located;
     const name = `getOrSet(${keyForLog(key)})`;
     const policy = computePolicy(name, rest, "getOrSet");
+    const { getOrCompute } = await computeModule();
     const outcome = await getOrCompute(
       viewOf(this),
       located,
@@ -353,6 +352,7 @@ export class Bucket<V = any> {
   async explain(key: unknown): Promise<Explanation> {
     let located = this.#core.locate(key);
     if (located instanceof Promise) located = await located;
+    const { explainLocated } = await explainModule();
     return await explainLocated(this.#core, located);
   }
 
@@ -430,6 +430,7 @@ export class Bucket<V = any> {
       throw new TypeError("onProgress must be a function ({ directories, of, files }) => void");
     }
     this.#core.refuseIfReadOnly("pruneDirectory");
+    const { pruneDirectory } = await pruneModule();
     return await pruneDirectory(this.#core, onProgress);
   }
 

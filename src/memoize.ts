@@ -12,8 +12,9 @@ import { type Parameter, readParameters } from "./_params.ts";
 import { KEY_STATE } from "./keys/encode.ts";
 import { keyForLog, memoizeLogger } from "./log.ts";
 import { parseLifetime } from "./lifetime.ts";
-import { type ComputePolicy, getOrCompute, readLock, readMs } from "./store/compute.ts";
-import { explainLocated } from "./store/explain.ts";
+import type { ComputePolicy } from "./store/compute.ts";
+import { readLock, readMs } from "./store/compute_options.ts";
+import { computeModule, explainModule } from "./store/later.ts";
 import { readTags } from "./store/tags.ts";
 import type { Store } from "./store/store.ts";
 import { type EntryMeta, isProblem, readMeta } from "./format/entry.ts";
@@ -479,6 +480,7 @@ export function memoizeWith(
     keyed ??= await locate(self, args);
     const [keyValue, located] = keyed;
     const signals = args.filter(isAbortSignal);
+    const { getOrCompute } = await computeModule();
     const outcome = await getOrCompute(
       view,
       located,
@@ -512,7 +514,10 @@ export function memoizeWith(
     const skip = skips(self, args);
     const keyed = await locate(self, args);
     const [keyValue, located] = keyed;
-    const before = onStatus === undefined ? undefined : await explainLocated(core, located, skip);
+    const before = onStatus === undefined
+      ? undefined
+      : await (await explainModule()).explainLocated(core, located, skip);
+    const { getOrCompute } = await computeModule();
     const run = async (context?: TraceContext) => {
       const outcome = await getOrCompute(
         view,
@@ -608,6 +613,7 @@ export function memoizeWith(
   };
   wrapper.explain = async function (this: unknown, ...args: unknown[]): Promise<Explanation> {
     const [, located] = await locate(this, args);
+    const { explainLocated } = await explainModule();
     return await explainLocated(core, located, skips(this, args));
   };
   wrapper.invalidate = async function (this: unknown, ...args: unknown[]): Promise<boolean> {

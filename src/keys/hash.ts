@@ -9,6 +9,14 @@
 // Web Crypto's async digest (see bench/keys.ts), and it hashes streams chunk
 // by chunk. Elsewhere (browsers, web workers, Cloudflare Workers) the
 // synchronous SHA-256 of sha256.ts gives the same names.
+//
+// node:crypto is loaded on first need, not with this file: loading it costs
+// 2–15 ms of a fresh process (measured on Node 24, Deno and Bun), many times
+// a first read. The first keys of a process (up to NATIVE_AFTER of them, each
+// up to NATIVE_ABOVE bytes) are hashed by sha256.ts, whose first digest costs
+// 0.6–1.6 ms and later ones 5–11 µs; a longer key, a streamed key or the
+// NATIVE_AFTER-th hash loads node:crypto for the rest of the process. Both
+// give the same digests.
 
 import type * as NodeCrypto from "node:crypto";
 import type { KeyBytes } from "./keymaker.ts";
@@ -51,14 +59,42 @@ function keyHashing(newHash: () => HexHash): KeyHashing {
 /** Key hashing through the JavaScript SHA-256, as runtimes without node:crypto hash (for tests). */
 export const fallbackKeyHashing: KeyHashing = keyHashing(() => new Sha256());
 
-const createHash = builtin<typeof NodeCrypto>("node:crypto")?.createHash;
+type CreateHash = typeof NodeCrypto.createHash;
 
-/** Whether node:crypto hashes keys here (false: the JavaScript SHA-256). */
-export const nativeKeyHashing: boolean = typeof createHash === "function";
+/** Hashes by sha256.ts before node:crypto is loaded (a process's first keys). */
+const NATIVE_AFTER = 128;
+/** Key bytes above which node:crypto is loaded at once. */
+const NATIVE_ABOVE = 1024;
 
-const hashing: KeyHashing = createHash === undefined
-  ? fallbackKeyHashing
-  : keyHashing(() => createHash("sha256"));
+/**
+ * Whether node:crypto can hash keys here (false: the JavaScript SHA-256): the
+ * runtime has `process.getBuiltinModule`. Nothing is loaded to find out.
+ */
+export const nativeKeyHashing: boolean = typeof (globalThis as {
+  process?: { getBuiltinModule?: unknown };
+}).process?.getBuiltinModule === "function";
+
+/** node:crypto's hashing once loaded; null where it is not there, undefined until asked. */
+let native: KeyHashing | null | undefined = nativeKeyHashing ? undefined : null;
+let jsHashes = 0;
+
+/** node:crypto's key hashing (loaded on the first call), or null where the runtime has none. */
+function nativeHashing(): KeyHashing | null {
+  if (native === undefined) {
+    const createHash: CreateHash | undefined = builtin<typeof NodeCrypto>("node:crypto")
+      ?.createHash;
+    native = typeof createHash === "function" ? keyHashing(() => createHash("sha256")) : null;
+  }
+  return native;
+}
+
+/** The hashing for `length` key bytes: sha256.ts for a process's first small keys. */
+function hashingFor(length: number): KeyHashing {
+  if (native === null) return fallbackKeyHashing;
+  if (native !== undefined) return native;
+  if (length <= NATIVE_ABOVE && jsHashes++ < NATIVE_AFTER) return fallbackKeyHashing;
+  return nativeHashing() ?? fallbackKeyHashing;
+}
 
 /** The bytes every hash of `identity` starts with. */
 export function hashPrefix(identity: string): Uint8Array {
@@ -66,13 +102,17 @@ export function hashPrefix(identity: string): Uint8Array {
 }
 
 /** Hashes key bytes that are already in one array: synchronous. */
-export const hashKeyBytes: (prefix: Uint8Array, key: Uint8Array) => string = hashing.hashKeyBytes;
+export function hashKeyBytes(prefix: Uint8Array, key: Uint8Array): string {
+  return hashingFor(prefix.length + key.length).hashKeyBytes(prefix, key);
+}
 
 /** Hashes key bytes in whatever form a key maker returned them. */
-export const hashKeyChunks: (
+export function hashKeyChunks(
   prefix: Uint8Array,
   key: Exclude<KeyBytes, Uint8Array>,
-) => Promise<string> = hashing.hashKeyChunks;
+): Promise<string> {
+  return (nativeHashing() ?? fallbackKeyHashing).hashKeyChunks(prefix, key);
+}
 
 function checkChunk(chunk: unknown): Uint8Array {
   if (!(chunk instanceof Uint8Array)) {

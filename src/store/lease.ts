@@ -18,8 +18,7 @@ import { backgroundInterval } from "../fs/background_timer.ts";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** The default lease: a holder that stops renewing loses it after 30 s. */
-export const DEFAULT_LEASE_MS = 30_000;
+export { DEFAULT_LEASE_MS } from "./compute_options.ts";
 
 /** What a lease file says. */
 interface LeaseRecord {

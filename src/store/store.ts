@@ -439,9 +439,14 @@ export class Store {
   }
 
   async #readEntry(located: Located, load: Load): Promise<MemoryEntry | undefined> {
-    await this.directory.check();
     const fileName = this.fileName(located);
-    for (const path of this.directory.paths(fileName, this.entryPath(fileName))) {
+    const shardPath = this.entryPath(fileName);
+    // The shard path comes first in every layout: a file found there needs
+    // no layout check (a fresh process's first read reads one file, not the
+    // layout file too); the layout decides only where else to look.
+    let paths = [shardPath];
+    for (let i = 0; i < paths.length; i++) {
+      const path = paths[i];
       fileLogger.info("Attempt load from file: {path}", () => ({
         path,
         key: keyForLog(located.key),
@@ -454,7 +459,14 @@ export class Store {
         if (this.onStorageError === "memory" && isStorageRefusal(error)) return undefined;
         throw error;
       }
-      if (file === null) continue;
+      if (file === null) {
+        if (i === 0) {
+          const checking = this.directory.check();
+          if (checking !== undefined) await checking;
+          paths = this.directory.paths(fileName, shardPath);
+        }
+        continue;
+      }
       return await this.#decode(located, load, fileName, path, file);
     }
     return undefined;
