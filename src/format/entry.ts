@@ -379,7 +379,8 @@ export function checkPayload(
   if (entryChecksum(fileName, payload, meta) !== header.crc) {
     return "checksum mismatch (damaged, or another entry's file)";
   }
-  if (header.codec !== undefined && zlib !== undefined) {
+  const zlib = header.codec === undefined ? undefined : zlibInflaters();
+  if (zlib !== undefined) {
     // Compressed (version 3): the backend's bytes, inflated here where the
     // runtime has node:zlib, so every reader of checked payloads (the store,
     // explain, the CLI's inspect) gets them; elsewhere the store inflates
@@ -394,26 +395,41 @@ export function checkPayload(
   return payload;
 }
 
-/** node:zlib's synchronous inflaters, where the runtime has them (reached as crc32.ts does). */
-const zlib = (() => {
-  const process = (globalThis as {
-    process?: { getBuiltinModule?: (id: string) => unknown };
-  }).process;
-  const found = process?.getBuiltinModule?.("node:zlib") as {
-    gunzipSync?: (data: Uint8Array) => Uint8Array;
-    inflateSync?: (data: Uint8Array) => Uint8Array;
-  } | undefined;
-  return typeof found?.gunzipSync === "function" && typeof found.inflateSync === "function"
-    ? found as Required<NonNullable<typeof found>>
-    : undefined;
-})();
+/** node:zlib's synchronous inflaters. */
+interface Inflaters {
+  gunzipSync(data: Uint8Array): Uint8Array;
+  inflateSync(data: Uint8Array): Uint8Array;
+}
+
+let inflaters: Inflaters | null | undefined;
+
+/**
+ * node:zlib's synchronous inflaters where the runtime has them (reached as
+ * crc32.ts does), looked up on the first compressed entry: loading node:zlib
+ * costs a fresh process 3-13 ms, which a process that reads no compressed
+ * entry never pays.
+ */
+function zlibInflaters(): Inflaters | undefined {
+  if (inflaters === undefined) {
+    const process = (globalThis as {
+      process?: { getBuiltinModule?: (id: string) => unknown };
+    }).process;
+    const found = process?.getBuiltinModule?.("node:zlib") as Partial<Inflaters> | undefined;
+    inflaters = typeof found?.gunzipSync === "function" && typeof found.inflateSync === "function"
+      ? found as Inflaters
+      : null;
+  }
+  return inflaters ?? undefined;
+}
 
 /**
  * Whether {@linkcode checkPayload} returns a compressed entry's payload
  * inflated (where node:zlib is there); if not, the caller inflates it with
  * {@linkcode decompressPayload}.
  */
-export const payloadInflated: boolean = zlib !== undefined;
+export function payloadInflated(): boolean {
+  return zlibInflaters() !== undefined;
+}
 
 /**
  * The metadata of a checked file (version 2), or undefined. Meant for files

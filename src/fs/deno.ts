@@ -22,6 +22,9 @@ import { InFlight } from "./_in_flight.ts";
 import { byteLength, coalesced, type FileBytes, joined } from "./_parts.ts";
 
 /** Whether an opened file is the one lstat saw (inode numbers, where reported). */
+/** Files under this size are written asynchronously with one Deno.writeFile call. */
+const ONE_CALL_BELOW = 256 * 1024;
+
 const sameFile = (seen: Deno.FileInfo, opened: Deno.FileInfo) =>
   opened.isFile && (seen.ino === null || opened.ino === null || seen.ino === opened.ino) &&
   (seen.dev === null || opened.dev === null || seen.dev === opened.dev);
@@ -229,6 +232,13 @@ export class DenoFileSystem implements FileSystem {
       }
     }
     try {
+      if (!options?.fsync && data instanceof Uint8Array && data.byteLength < ONE_CALL_BELOW) {
+        // One operation (open, write and close in Deno's I/O thread) where
+        // the file is small, instead of three round trips.
+        await Deno.writeFile(temporary, data, { createNew: true });
+        await Deno.rename(temporary, path);
+        return;
+      }
       // One open file written in as few calls as the OS allows: for 8 MiB,
       // 3.1-3.5 ms here against 4.8 ms for Deno.writeFile (warm, same run).
       const file = await Deno.open(temporary, { write: true, createNew: true });

@@ -25,29 +25,68 @@ import { removeIfUnchangedWith, type RemoveSteps } from "./_remove.ts";
 import { InFlight } from "./_in_flight.ts";
 import { byteLength, type FileBytes, joined, partsOf } from "./_parts.ts";
 
-// The runtime's node:fs, reached without importing it (see builtins.ts):
-// undefined in browsers and Workers, where this file still loads and the
-// constructor refuses (nothing else here runs before an instance exists).
-const nodeFs = builtin<typeof NodeFs>("node:fs");
+// The runtime's node:fs, reached without importing it (see builtins.ts) and
+// only when the first NodeFileSystem is made (loadNodeFs): loading node:fs
+// costs a fresh Deno process about 10 ms, which its default adapter
+// (DenoFileSystem) does not need. Undefined in browsers and Workers, where
+// this file still loads and the constructor refuses; nothing below runs
+// before an instance exists.
+let nodeFs: typeof NodeFs | undefined;
 /** The most bytes one Buffer (or Uint8Array) holds in this runtime. */
-const MAX_LENGTH = builtin<typeof NodeBuffer>("node:buffer")?.constants.MAX_LENGTH ??
-  Number.MAX_SAFE_INTEGER;
+let MAX_LENGTH = Number.MAX_SAFE_INTEGER;
+let closeSync: typeof NodeFs.closeSync;
+let fstatSync: typeof NodeFs.fstatSync;
+let linkSync: typeof NodeFs.linkSync;
+let lstatSync: typeof NodeFs.lstatSync;
+let mkdirSync: typeof NodeFs.mkdirSync;
+let openSync: typeof NodeFs.openSync;
+let readFileSync: typeof NodeFs.readFileSync;
+let readSync: typeof NodeFs.readSync;
+let renameSync: typeof NodeFs.renameSync;
+let statSync: typeof NodeFs.statSync;
+let unlinkSync: typeof NodeFs.unlinkSync;
+let utimesSync: typeof NodeFs.utimesSync;
+let writeFileSync: typeof NodeFs.writeFileSync;
+/**
+ * `lutimes` (set a link's own times, never its target's) where the runtime
+ * has it; looked up at run time, as not every `node:fs` provides it (its
+ * synchronous form says whether the promise one exists too).
+ */
+let lutimesSync: typeof NodeFs.lutimesSync | undefined;
+let lutimes: typeof NodeFsPromises.lutimes | undefined;
+/** 0 where the platform has no O_NOFOLLOW (Windows): links are then checked with lstat. */
+let O_NOFOLLOW = 0;
+/** Open flags that read a file without following a link or blocking on a FIFO. */
+let READ_NO_FOLLOW = 0;
 
-const {
-  closeSync,
-  fstatSync,
-  linkSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  utimesSync,
-  writeFileSync,
-} = nodeFs ?? ({} as typeof NodeFs);
+/** Looks up node:fs once; whether the runtime has it. */
+function loadNodeFs(): boolean {
+  if (nodeFs !== undefined) return true;
+  const found = builtin<typeof NodeFs>("node:fs");
+  if (found === undefined) return false;
+  nodeFs = found;
+  MAX_LENGTH = builtin<typeof NodeBuffer>("node:buffer")?.constants.MAX_LENGTH ?? MAX_LENGTH;
+  ({
+    closeSync,
+    fstatSync,
+    linkSync,
+    lstatSync,
+    mkdirSync,
+    openSync,
+    readFileSync,
+    readSync,
+    renameSync,
+    statSync,
+    unlinkSync,
+    utimesSync,
+    writeFileSync,
+  } = found);
+  lutimesSync = (found as { lutimesSync?: typeof NodeFs.lutimesSync }).lutimesSync;
+  lutimes = lutimesSync === undefined ? undefined : later("lutimes");
+  O_NOFOLLOW = found.constants.O_NOFOLLOW ?? 0;
+  READ_NO_FOLLOW = (found.constants.O_RDONLY ?? 0) | O_NOFOLLOW | (found.constants.O_NONBLOCK ?? 0);
+  return true;
+}
 // node:fs/promises is loaded on the first asynchronous call, not with this
 // file: on Node it pulls in streams, readline and os (measured: 3–7 ms of a
 // fresh process), and small files only ever use the synchronous calls.
@@ -70,24 +109,10 @@ const unlink = later("unlink");
 const utimes = later("utimes");
 const writeFile = later("writeFile");
 
-/**
- * `lutimes` (set a link's own times, never its target's) where the runtime
- * has it; looked up at run time, as not every `node:fs` provides it (its
- * synchronous form says whether the promise one exists too).
- */
-const lutimesSync = (nodeFs as { lutimesSync?: typeof NodeFs.lutimesSync } | undefined)
-  ?.lutimesSync;
-const lutimes = lutimesSync === undefined ? undefined : later("lutimes");
-
 /** Above this size `fs.readFile` refuses (ERR_FS_FILE_TOO_LARGE): read in chunks. */
 const WHOLE_READ_LIMIT = 2 ** 31 - 1;
 /** Bytes per read call when reading a file in chunks. */
 const CHUNK = 1 << 28;
-
-/** Open flags that read a file without following a link or blocking on a FIFO. */
-const O_NOFOLLOW = nodeFs?.constants.O_NOFOLLOW ?? 0;
-const READ_NO_FOLLOW = (nodeFs?.constants.O_RDONLY ?? 0) | O_NOFOLLOW |
-  (nodeFs?.constants.O_NONBLOCK ?? 0);
 
 /** Whether an open with O_NOFOLLOW failed because the path is a link. */
 const isLink = (error: unknown) => errorCode(error) === "ELOOP" || errorCode(error) === "EMLINK";
@@ -252,7 +277,7 @@ export class NodeFileSystem implements FileSystem {
    * @throws {RangeError} for a negative or fractional `syncBelow`
    */
   constructor(options?: DiskFileSystemOptions) {
-    if (nodeFs === undefined) {
+    if (!loadNodeFs()) {
       throw new TypeError(
         "NodeFileSystem needs node:fs, which this runtime does not provide (or no " +
           "process.getBuiltinModule to reach it: Node 20.16, 22.3 and later have it); " +

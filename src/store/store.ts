@@ -499,7 +499,7 @@ export class Store {
       return undefined;
     }
     let stored = payload;
-    if (header.codec !== undefined && !payloadInflated) {
+    if (header.codec !== undefined && !payloadInflated()) {
       try {
         stored = await decompressPayload(header.codec, payload);
       } catch (error) {
