@@ -14,6 +14,10 @@
 // Reported: the median in-process first operation (and its ratio to the
 // floor's readFile), and the median child wall time from spawn to exit, that
 // is start-up + import + first operation (and its ratio to the floor child).
+// On Bun and Node the same is measured with mod.ts bundled into one
+// JavaScript module by esbuild ("bundled JS"), as a published JavaScript
+// build loads: on Node 24 most of a fresh import of the .ts sources is type
+// stripping.
 // This file has no static imports, so a child loads only what it asks for.
 // Compare ratios from one run only: the machine is shared.
 //
@@ -48,7 +52,10 @@ async function child(kind: string, target: string): Promise<void> {
     first = performance.now() - imported;
     if (bytes.length < 100) throw new Error("floor: short read");
   } else {
-    const { Bucket } = await import("../mod.ts");
+    // "bundled": mod.ts as one JavaScript module (argv[4]), as a published
+    // JavaScript build is loaded: no TypeScript to strip on Node.
+    const module = kind === "bundled" ? args[3] : "../mod.ts";
+    const { Bucket } = await import(module) as typeof import("../mod.ts");
     imported = performance.now();
     const bucket = new Bucket(target);
     const value = await bucket.get(KEY) as typeof VALUE | undefined;
@@ -64,7 +71,9 @@ async function child(kind: string, target: string): Promise<void> {
 
 async function parent(rounds: number): Promise<void> {
   const { spawnSync } = await import("node:child_process");
-  const { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } = await import("node:fs");
+  const { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } = await import(
+    "node:fs"
+  );
   const { tmpdir } = await import("node:os");
   const { join } = await import("node:path");
   const { fileURLToPath } = await import("node:url");
@@ -105,16 +114,44 @@ async function parent(rounds: number): Promise<void> {
   const add = (name: string, ms: number) => (samples[name] ??= []).push(ms);
   const run = (kind: string, target: string) => {
     const t = performance.now();
-    const out = spawnSync(command, [...prefix, "child", kind, target], { env, encoding: "utf8" });
+    const out = spawnSync(command, [...prefix, "child", kind, target, bundled], {
+      env,
+      encoding: "utf8",
+    });
     const wall = performance.now() - t;
     if (out.status !== 0) throw new Error(`${kind} child failed: ${out.stderr}`);
     const line = out.stdout.trim().split("\n").pop()!;
     return { wall, ...JSON.parse(line) as { import: number; first: number; second?: number } };
   };
-  const kinds: [string, string][] = [["floor", raw], ["bucketcache", dir]];
+  // The library as one JavaScript module too (esbuild, dependencies left as
+  // imports), so the cost of type stripping on Node 24 shows apart.
+  const bundled = join(root, "mod.bundle.mjs");
+  const esbuild = join(
+    fileURLToPath(new URL("..", import.meta.url)),
+    "node_modules",
+    ".bin",
+    "esbuild",
+  );
+  const built = spawnSync(esbuild, [
+    fileURLToPath(new URL("../mod.ts", import.meta.url)),
+    "--bundle",
+    "--format=esm",
+    "--platform=node",
+    "--packages=external",
+    `--outfile=${bundled}`,
+    "--log-level=warning",
+  ], { encoding: "utf8" });
+  if (built.status !== 0) throw new Error(`esbuild failed: ${built.stderr}`);
+  // Bare imports (msgpackr, @logtape/logtape) resolve from the repository's node_modules.
+  symlinkSync(
+    join(fileURLToPath(new URL("..", import.meta.url)), "node_modules"),
+    join(root, "node_modules"),
+  );
+  const kinds: [string, string][] = [["floor", raw], ["bucketcache", dir], ["bundled", dir]];
   try {
     for (let round = -1; round < rounds; round++) {
       for (const [kind, target] of round % 2 ? kinds : [...kinds].reverse()) {
+        if (kind === "bundled" && runtime === "deno") continue; // Deno runs the .ts as it is
         const r = run(kind, target);
         if (round < 0) continue; // warm-up: caches of transpiled code
         add(`${kind} wall`, r.wall);
@@ -141,6 +178,14 @@ async function parent(rounds: number): Promise<void> {
     "child wall (start + import + first op)": `${ms(m("bucketcache wall"))} vs floor ${
       ms(m("floor wall"))
     } (${(m("bucketcache wall") / m("floor wall")).toFixed(2)}×)`,
+    ...(samples["bundled wall"] === undefined ? {} : {
+      "bundled JS: first get": `${ms(m("bundled first"))} (${
+        (m("bundled first") / m("floor first")).toFixed(2)
+      }×)`,
+      "bundled JS: child wall": `${ms(m("bundled wall"))} (${
+        (m("bundled wall") / m("floor wall")).toFixed(2)
+      }×)`,
+    }),
   }));
 }
 
