@@ -15,6 +15,12 @@
 // cannot encode or decode at all (cycles, bigints beyond 64 bits, object keys
 // of maps decoded as objects) is a TypeError always.
 //
+// Most values have nothing to report, so inspectValue first walks without
+// bookkeeping (FastWalk: no path, no set of objects seen, no warnings) and
+// runs the full walk, which names places, only where that walk cannot decide
+// (what would be an error or a warning, a cycle, a deep or shared-heavy
+// value). Both decide the same for every value (tests/value_walk_fast.test.ts).
+//
 // Given registered classes (a backend's `classes` config), the walk also
 // reports instances of them (needsRewrite): the rewrite then replaces each
 // with a marker that names its class (see _classes.ts). Instances of other
@@ -131,9 +137,214 @@ export function inspectValue(
   msgpack?: MessagePackRules,
   classes?: ReadonlyMap<object, string>,
 ): Inspection {
+  const fast = new FastWalk(msgpack, classes);
+  try {
+    fast.visit(value, 0);
+    return { needsRewrite: fast.needsRewrite };
+  } catch (error) {
+    if (error !== BAIL) throw error;
+  }
+  return inspectValueFully(value, backendName, msgpack, classes);
+}
+
+/**
+ * {@linkcode inspectValue} without its fast walk: the full walk alone, which
+ * decides the same for every value (tests compare the two).
+ */
+export function inspectValueFully(
+  value: unknown,
+  backendName: string,
+  msgpack?: MessagePackRules,
+  classes?: ReadonlyMap<object, string>,
+): Inspection {
   const walk = new Walk(backendName, msgpack, classes);
   walk.visit(value);
   return { needsRewrite: walk.needsRewrite };
+}
+
+/** What FastWalk throws where it cannot decide: the full walk then runs. */
+const BAIL = Symbol("bail");
+
+/**
+ * Property names known to be neither `__proto__` nor with a lone surrogate
+ * (true of a string forever): most values repeat a few names many times.
+ */
+const GOOD_KEYS = new Set<string>();
+const GOOD_KEYS_MAX = 4096;
+
+/** Objects FastWalk visits in structured-clone mode before leaving shared references to the full walk. */
+const FAST_BUDGET = 1 << 22;
+
+// The walk without its bookkeeping, for values with nothing to report: no
+// path (it is only needed for messages), no set of the objects seen (only
+// needed for shared and circular references), no warnings. It decides what
+// the full walk would for the same value where it can: needsRewrite for what
+// structured-clone mode rewrites, nothing at all for what a lossy MessagePack
+// backend converts. Everything else makes it give up (BAIL) and inspectValue
+// run the full walk from the start, which then throws or warns with the
+// place: a TypeError, -0 or another conversion refused in MessagePack mode,
+// an unregistered class not warned about yet, anything deeper than DEEP (a
+// cycle makes the walk that deep) and, in structured-clone mode, more than
+// FAST_BUDGET objects (shared references are walked at each place here).
+class FastWalk {
+  readonly msgpack: MessagePackRules | undefined;
+  readonly classes: ReadonlyMap<object, string> | undefined;
+  needsRewrite = false;
+  objects = 0;
+  /** Object.prototype has no enumerable properties (for…in on plain objects then sees own keys only). */
+  plainKeys = true;
+
+  constructor(
+    msgpack: MessagePackRules | undefined,
+    classes: ReadonlyMap<object, string> | undefined,
+  ) {
+    this.msgpack = msgpack;
+    this.classes = classes;
+    for (const _ in Object.prototype) this.plainKeys = false;
+  }
+
+  // Walk.unfaithful, where it would not throw.
+  unfaithful(): void {
+    if (this.msgpack === undefined) this.needsRewrite = true;
+    else if (!this.msgpack.lossy) throw BAIL;
+  }
+
+  visit(item: unknown, depth: number): void {
+    switch (typeof item) {
+      case "number":
+        if (item === 0 && 1 / item < 0) this.unfaithful();
+        return;
+      case "string":
+        if (!item.isWellFormed()) this.unfaithful();
+        return;
+      case "boolean":
+      case "undefined":
+        return;
+      case "bigint":
+        if (
+          this.msgpack !== undefined && !this.msgpack.largeBigInts &&
+          (item < INT64_MIN || item > UINT64_MAX)
+        ) throw BAIL;
+        return;
+      case "object":
+        if (item !== null) this.object(item, depth);
+        return;
+      default:
+        throw BAIL; // functions, symbols
+    }
+  }
+
+  // The loops below take numbers, strings, booleans and objects themselves
+  // (visit does the same for them): most of a large value is these.
+  object(item: object, depth: number): void {
+    if (depth === DEEP) throw BAIL;
+    if (this.msgpack === undefined && ++this.objects > FAST_BUDGET) throw BAIL;
+    if (Array.isArray(item)) {
+      for (let i = 0; i < item.length; i++) {
+        const element = item[i];
+        switch (typeof element) {
+          case "number":
+            if (element === 0 && 1 / element < 0) this.unfaithful();
+            break;
+          case "string":
+            if (!element.isWellFormed()) this.unfaithful();
+            break;
+          case "boolean":
+            break;
+          case "object":
+            if (element !== null) this.object(element, depth + 1);
+            break;
+          default:
+            if (element === undefined && !(i in item)) this.unfaithful(); // a hole
+            else this.visit(element, depth + 1);
+        }
+      }
+      return;
+    }
+    const proto = Object.getPrototypeOf(item);
+    if (proto === null || (proto === Object.prototype && this.plainKeys)) {
+      // for…in visits the own enumerable string keys here, as Object.keys
+      // would, without making an array of them.
+      for (const key in item) this.property(item, key, depth);
+    } else if (proto === Object.prototype || this.special(item, proto, depth)) {
+      for (const key of Object.keys(item)) this.property(item, key, depth);
+    }
+  }
+
+  property(object: object, key: string, depth: number): void {
+    if (!GOOD_KEYS.has(key)) {
+      if (key === "__proto__" || !key.isWellFormed()) this.unfaithful();
+      else if (GOOD_KEYS.size < GOOD_KEYS_MAX && key.length <= 64) GOOD_KEYS.add(key);
+    }
+    const value = (object as Record<string, unknown>)[key];
+    switch (typeof value) {
+      case "number":
+        if (value === 0 && 1 / value < 0) this.unfaithful();
+        break;
+      case "string":
+        if (!value.isWellFormed()) this.unfaithful();
+        break;
+      case "boolean":
+        break;
+      case "object":
+        if (value !== null) this.object(value, depth + 1);
+        break;
+      default:
+        this.visit(value, depth + 1);
+    }
+  }
+
+  // Walk.walkSpecial where it would neither throw nor warn: true for an
+  // object whose own properties are walked (a class instance).
+  special(object: object, proto: object, depth: number): boolean {
+    const msgpack = this.msgpack;
+    if (ArrayBuffer.isView(object)) {
+      if (msgpack !== undefined && !(object instanceof Uint8Array)) this.unfaithful();
+      return false;
+    }
+    if (object instanceof Map) {
+      if (msgpack !== undefined) throw BAIL;
+      for (const [key, entry] of object) {
+        this.visit(key, depth + 1);
+        this.visit(entry, depth + 1);
+      }
+      return false;
+    }
+    if (object instanceof Set) {
+      if (msgpack !== undefined) throw BAIL;
+      for (const member of object) this.visit(member, depth + 1);
+      return false;
+    }
+    if (
+      object instanceof Number || object instanceof String || object instanceof Boolean ||
+      object instanceof BigInt
+    ) {
+      this.unfaithful();
+      return false;
+    }
+    const constructor = (proto as { constructor?: unknown }).constructor;
+    if (msgpack !== undefined) {
+      if (object instanceof Date && proto === Date.prototype) return false;
+      if (
+        object instanceof Error || object instanceof RegExp || object instanceof ArrayBuffer ||
+        object instanceof Date
+      ) throw BAIL;
+    }
+    if (
+      object instanceof Error || CLONEABLE_NATIVE.has(constructor) ||
+      object instanceof ArrayBuffer
+    ) return false;
+    if (isNative(constructor)) throw BAIL;
+    if (this.classes !== undefined && this.classes.has(proto)) {
+      this.needsRewrite = true;
+      return true;
+    }
+    if (msgpack !== undefined && typeof (object as { toJSON?: unknown }).toJSON === "function") {
+      throw BAIL;
+    }
+    if (!alreadyWarned(proto)) throw BAIL;
+    return true;
+  }
 }
 
 // One walk's state. A class rather than closures: nothing is allocated per

@@ -29,6 +29,132 @@ const UNFAITHFUL: [abstract new (...args: never[]) => unknown, string][] = [
   [ArrayBuffer, "an ArrayBuffer"],
 ];
 
+// The message is built only when something fails.
+function fail(what: string, isTopLevel: boolean, key: string): never {
+  const where = isTopLevel ? "the value" : `property ${JSON.stringify(key)}`;
+  throw new TypeError(
+    `JSONBackend cannot store ${what} (at ${where}): JSON has no faithful form for it; ` +
+      "convert it first (a replacer in config) or use StructuredCloneBackend",
+  );
+}
+
+/** Deeper than this, the replacer path checks the value (and JSON.stringify finds cycles). */
+const PLAIN_DEPTH = 64;
+
+/** {@linkcode isPlainJSON}, `false` where looking throws (the replacer path then throws it again). */
+function plainJSON(value: unknown): boolean {
+  try {
+    return isPlainJSON(value, 0);
+  } catch {
+    return false;
+  }
+}
+
+const dateGetTime = Date.prototype.getTime;
+const dateMethods = [
+  Date.prototype.toJSON,
+  Date.prototype.toISOString,
+  Date.prototype.valueOf,
+  Date.prototype[Symbol.toPrimitive],
+];
+
+/** Whether the Date methods that JSON.stringify reaches through toJSON are the built-in ones. */
+function builtinDates(): boolean {
+  const proto = Date.prototype;
+  return proto.toJSON === dateMethods[0] && proto.toISOString === dateMethods[1] &&
+    proto.valueOf === dateMethods[2] && proto[Symbol.toPrimitive] === dateMethods[3];
+}
+
+/**
+ * Whether JSON.stringify writes `value` exactly as it is, with nothing the
+ * replacer would refuse or change: only strings, finite numbers, booleans,
+ * null, Dates without own properties (while Date's methods are the built-in
+ * ones), dense arrays and objects whose prototype is `Object.prototype` or
+ * null, none of them with a `toJSON`, at most {@linkcode PLAIN_DEPTH} deep.
+ * `false` says only "check it the slow way", never that it fails.
+ */
+function isPlainJSON(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return value - value === 0; // finite
+    case "object":
+      return value === null || isPlainObject(value, depth);
+    default:
+      return false;
+  }
+}
+
+// isPlainJSON for an object; its loops take strings, booleans, numbers and
+// objects themselves (most of a large value is these).
+function isPlainObject(value: object, depth: number): boolean {
+  if (depth === PLAIN_DEPTH) return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Date.prototype) {
+    // A Date JSON.stringify writes through the built-in toJSON: a string, or
+    // null for an invalid date, both of which the replacer passes. getTime
+    // throws for what only looks like a Date.
+    dateGetTime.call(value);
+    return Reflect.ownKeys(value).length === 0 && builtinDates();
+  }
+  if ("toJSON" in value) return false;
+  if (proto === Array.prototype && Array.isArray(value)) {
+    // A hole reads as undefined, which the replacer refuses: both fail here.
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      switch (typeof item) {
+        case "string":
+        case "boolean":
+          continue;
+        case "number":
+          if (item - item !== 0) return false;
+          continue;
+        case "object":
+          if (item === null || isPlainObject(item, depth + 1)) continue;
+          return false;
+        default:
+          return false;
+      }
+    }
+    return true;
+  }
+  if (proto !== Object.prototype && proto !== null) return false;
+  // for…in also visits inherited enumerable properties: only more to check.
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    switch (typeof item) {
+      case "string":
+      case "boolean":
+        continue;
+      case "number":
+        if (item - item !== 0) return false;
+        continue;
+      case "object":
+        if (item === null || isPlainObject(item, depth + 1)) continue;
+        return false;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+const lenient = new TextDecoder();
+const strict = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * UTF-8 bytes as text, throwing the strict decoder's TypeError for bytes that
+ * are not UTF-8. The lenient decoder is much faster in some runtimes; it puts
+ * U+FFFD in place of what is not UTF-8, so text without one was valid, and
+ * only text with one (which valid text may hold) is decoded again strictly.
+ */
+function decodeUTF8(data: Uint8Array): string {
+  const text = lenient.decode(data);
+  return text.includes("\uFFFD") ? strict.decode(data) : text;
+}
+
 /**
  * Stores values as JSON text in `.json` files, readable by anything that reads
  * JSON (after the one header line the bucket adds). Values JSON cannot hold
@@ -99,6 +225,14 @@ export class JSONBackend extends Backend {
    */
   dump(entry: Entry): string {
     const user = this.#replacer;
+    // Values made only of plain objects, arrays, strings, finite numbers,
+    // booleans, null and Dates (most values) need no replacer: one walk finds that,
+    // and JSON.stringify then runs without calling back into JavaScript for
+    // every property. Anything else takes the replacer, which checks each
+    // value as JSON.stringify reaches it (and names where it fails).
+    if (user === undefined && plainJSON(entry.value)) {
+      return JSON.stringify(entry.value, undefined, this.#space);
+    }
     const allowed = Array.isArray(user) ? new Set(user.map(String)) : undefined;
     const check = function (this: unknown, key: string, raw: unknown): unknown {
       const isTopLevel = key === "" && Object.keys(this as object).length === 1 &&
@@ -106,29 +240,24 @@ export class JSONBackend extends Backend {
       if (allowed && !isTopLevel && !Array.isArray(this) && !allowed.has(key)) return undefined;
       const value = typeof user === "function" ? user.call(this, key, raw) : raw;
       if (typeof user === "function" && value === undefined && raw !== undefined) return undefined;
-      const where = isTopLevel ? "the value" : `property ${JSON.stringify(key)}`;
-      const fail = (what: string): never => {
-        throw new TypeError(
-          `JSONBackend cannot store ${what} (at ${where}): JSON has no faithful form for it; ` +
-            "convert it first (a replacer in config) or use StructuredCloneBackend",
-        );
-      };
       switch (typeof value) {
         case "function":
-          return fail("a function");
+          return fail("a function", isTopLevel, key);
         case "symbol":
-          return fail("a symbol");
+          return fail("a symbol", isTopLevel, key);
         case "bigint":
-          return fail("a bigint");
+          return fail("a bigint", isTopLevel, key);
         case "undefined":
-          return fail("undefined");
+          return fail("undefined", isTopLevel, key);
         case "number":
-          if (!Number.isFinite(value)) fail(String(value));
+          if (!Number.isFinite(value)) fail(String(value), isTopLevel, key);
           return value;
       }
       if (typeof value === "object" && value !== null) {
-        if (ArrayBuffer.isView(value)) fail("a typed array");
-        for (const [type, name] of UNFAITHFUL) if (value instanceof type) fail(name);
+        if (ArrayBuffer.isView(value)) fail("a typed array", isTopLevel, key);
+        for (let i = 0; i < UNFAITHFUL.length; i++) {
+          if (value instanceof UNFAITHFUL[i][0]) fail(UNFAITHFUL[i][1], isTopLevel, key);
+        }
       }
       return value;
     };
@@ -154,7 +283,7 @@ export class JSONBackend extends Backend {
       return value;
     };
     try {
-      const text = new TextDecoder("utf-8", { fatal: true }).decode(data);
+      const text = decodeUTF8(data);
       return { value: JSON.parse(text, reviver), expirationDate: null };
     } catch (cause) {
       if (inReviver) throw cause;
