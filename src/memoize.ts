@@ -392,6 +392,10 @@ export function memoizeWith(
       ...(typeof tagsOption === "function" ? { tags: callTags(tagsOption, value) } : {}),
     }),
   };
+  // Every call that misses the memory layer computes through compute.ts:
+  // start loading it now, so the first call does not wait for it (a
+  // process that only reads a bucket never loads it).
+  computeModule().catch(() => {});
   // Calls of plain functions key on their arguments alone (methods also on
   // the instance, a key option on anything): those can skip encoding.
   const recent = !plan.method && plan.key === undefined ? new RecentCalls() : undefined;
