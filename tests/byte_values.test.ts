@@ -130,6 +130,24 @@ describe("a bucket stores a large Uint8Array without copies", () => {
     assert.deepEqual((await entryFiles(bucket)).filter((f) => !f.startsWith(".")), []);
   });
 
+  test("an array changed while its write is under way makes a damaged file (a miss), never a mix", async () => {
+    // Fault injection: the adapter changes the value's bytes after the store
+    // took the checksum and before they reach the storage, as a caller that
+    // changes the array before set resolves might.
+    class ChangingWrites extends MemoryFileSystem {
+      writeFileAtomicParts(path: string, parts: readonly Uint8Array[]): Promise<void> {
+        parts[parts.length - 1][1000] ^= 0xff;
+        return this.writeFileAtomic(path, new Uint8Array(Buffer.concat(parts)));
+      }
+    }
+    const fs = new ChangingWrites();
+    const value = bytes(BYTE_VALUES_FROM * 2, 13);
+    await new Bucket<Uint8Array>("/changing", { fs }).set("v", value);
+    const fresh = new Bucket<Uint8Array>("/changing", { fs, memory: false });
+    assert.equal(await fresh.get("v"), undefined);
+    assert.equal(fresh.stats().damaged, 1);
+  });
+
   test("deferred writes, compression and an adapter without writeFileAtomicParts", async () => {
     const fs = new MemoryFileSystem();
     const value = bytes(BYTE_VALUES_FROM * 3, 9);
