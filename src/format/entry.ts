@@ -30,6 +30,8 @@
 
 import { crc32 } from "./crc32.ts";
 
+import { byteLength, joined } from "../fs/_parts.ts";
+
 export { crc32 } from "./crc32.ts";
 
 /** The newest format version this library writes and reads (it reads version 1 too). */
@@ -131,14 +133,6 @@ export function entryChecksum(
   return crc;
 }
 
-/** How many bytes a payload (one array, or parts) holds. */
-const payloadLength = (payload: Uint8Array | readonly Uint8Array[]): number => {
-  if (payload instanceof Uint8Array) return payload.byteLength;
-  let length = 0;
-  for (const part of payload) length += part.byteLength;
-  return length;
-};
-
 function hex(value: number, digits: number): string {
   return value.toString(16).padStart(digits, "0");
 }
@@ -181,7 +175,7 @@ export function encodeEntryFile(
   own: boolean,
   extras?: EntryExtras,
 ): Uint8Array {
-  return joinParts(encodeEntryParts(fileName, payload, expiresAt, own, extras));
+  return joined(encodeEntryParts(fileName, payload, expiresAt, own, extras));
 }
 
 /**
@@ -199,7 +193,7 @@ export function encodeEntryParts(
   extras?: EntryExtras,
 ): [head: Uint8Array, ...payload: Uint8Array[]] {
   const parts = payload instanceof Uint8Array ? [payload] : payload;
-  const length = payloadLength(payload);
+  const length = byteLength(payload);
   const expiry = dateField(expiresAt, "expiry");
   const meta = extras?.meta === undefined ? undefined : encodeMeta(extras.meta);
   const staleUntil = extras?.staleUntil ?? null;
@@ -224,19 +218,6 @@ export function encodeEntryParts(
   encoder.encodeInto(header, head);
   head.set(metaBytes, size);
   return [head, ...parts];
-}
-
-/** The parts of a file as one Uint8Array (a copy). */
-export function joinParts(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.byteLength;
-  const file = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    file.set(part, offset);
-    offset += part.byteLength;
-  }
-  return file;
 }
 
 function encodeMeta(meta: EntryMeta): Uint8Array | undefined {
@@ -498,7 +479,7 @@ export function splitEntry(
 ): [head: Uint8Array, payload: Uint8Array] | undefined {
   if (!(file instanceof Uint8Array)) {
     if (file.length < 2) return file.length === 1 ? splitEntry(file[0]) : undefined;
-    return [file[0], file.length === 2 ? file[1] : joinParts(file.slice(1))];
+    return [file[0], file.length === 2 ? file[1] : joined(file.slice(1))];
   }
   const header = parseHeader(file);
   if (isProblem(header)) return undefined;
